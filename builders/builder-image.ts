@@ -1,0 +1,98 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Engine, EngineError, listContextFiles } from "../engine/index.js";
+import type { BuilderDef } from "../pipelines/index.js";
+import { BuilderError } from "./errors.js";
+
+/** Slipway's own builder Dockerfiles: `builders/catalog/<name>/<version>/Dockerfile`. */
+export const CATALOG_DIR = join(dirname(fileURLToPath(import.meta.url)), "catalog");
+
+export interface ResolvedBuilder {
+  /** What step containers run: `slipway-builder/<name>:<version>-<hash>` or the user's image. */
+  ref: string;
+  imageId: string;
+  /** True when this call built the image; false when it was reused or is a plain image. */
+  built: boolean;
+}
+
+/** Where a builder's Dockerfile lives, relative to its own build context. */
+export interface BuilderSource {
+  context: string;
+  dockerfile: string;
+}
+
+export function builderSource(def: BuilderDef, repoRoot: string): BuilderSource | undefined {
+  if (def.catalog) return { context: join(CATALOG_DIR, def.catalog, def.version), dockerfile: "Dockerfile" };
+  if (def.dockerfile) {
+    const context = join(repoRoot, def.context ?? dirname(def.dockerfile));
+    return { context, dockerfile: relative(context, join(repoRoot, def.dockerfile)) };
+  }
+  return undefined;
+}
+
+/**
+ * Hash of everything that determines a builder image: the Dockerfile path, the version and
+ * the path and bytes of every file the daemon would receive (`.dockerignore` honoured).
+ * Unchanged inputs give the same tag, so the image is reused instead of rebuilt.
+ */
+export async function contentHash(source: BuilderSource, version: string): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(`slipway-builder-v1\0${source.dockerfile}\0${version}\0`);
+  for (const file of await listContextFiles(source.context, { dockerfile: source.dockerfile })) {
+    hash.update(`${file}\0`);
+    hash.update(await readFile(join(source.context, file)).catch(() => Buffer.alloc(0)));
+    hash.update("\0");
+  }
+  return hash.digest("hex").slice(0, 12);
+}
+
+/** Docker repository names must be lowercase `[a-z0-9._-]`. */
+function repoName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
+}
+
+/**
+ * Makes a builder's image available: a plain `image:` is ensured (pulled only when
+ * missing); a Dockerfile builder is built once per content hash and reused afterwards.
+ */
+export async function resolveBuilderImage(
+  engine: Engine,
+  def: BuilderDef,
+  repoRoot: string,
+  onLine: (line: string) => void = () => {},
+): Promise<ResolvedBuilder> {
+  if (def.image) return { ref: def.image, imageId: await engine.ensureImage(def.image, onLine), built: false };
+  const source = builderSource(def, repoRoot);
+  if (!source) throw new BuilderError("SLIPWAY_E_BUILDER_NOT_IN_CATALOG", `builder ${def.name} has no source`);
+  if (def.catalog) {
+    try {
+      await readFile(join(source.context, source.dockerfile));
+    } catch (err) {
+      throw new BuilderError(
+        "SLIPWAY_E_BUILDER_NOT_IN_CATALOG",
+        `builder ${def.name}: Slipway's catalog has no ${def.catalog}/${def.version}`,
+        { cause: err },
+      );
+    }
+  }
+  const ref = `slipway-builder/${repoName(def.name)}:${repoName(def.version)}-${await contentHash(source, def.version)}`;
+  const existing = await engine.imageId(ref);
+  if (existing) return { ref, imageId: existing, built: false };
+  try {
+    const imageId = await engine.buildImage({
+      context: source.context,
+      dockerfile: source.dockerfile,
+      tags: [ref],
+      labels: { "io.slipway.builder": def.name, "io.slipway.builder.version": def.version },
+      onLine,
+    });
+    return { ref, imageId, built: true };
+  } catch (err) {
+    if (err instanceof EngineError) {
+      throw new BuilderError("SLIPWAY_E_BUILDER_BUILD_FAILED", `builder ${def.name}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}

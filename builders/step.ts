@@ -1,0 +1,79 @@
+import type { ContainerSpec, Engine } from "../engine/index.js";
+
+/** The fixed path at which every step sees the run's copy of the source. */
+export const WORKSPACE_PATH = "/workspace";
+
+export interface StepSpec {
+  image: string;
+  commands: string[];
+  env: Record<string, string>;
+  /** Docker volume holding the run's workspace. */
+  workspaceVolume: string;
+  labels: Record<string, string>;
+  name?: string;
+  network?: string;
+}
+
+/** Single-quotes a string for POSIX sh. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The script a step runs under `/bin/sh -e`: each command is echoed as `$ command` before
+ * it runs (as GitLab and Woodpecker do), so the log shows which command failed.
+ */
+export function stepScript(commands: string[]): string {
+  return commands.map((cmd) => `printf '%s\\n' ${shellQuote(`$ ${cmd}`)}\n${cmd}`).join("\n");
+}
+
+/** Pure translation of a step into container options (table-tested, no I/O). */
+export function stepContainerSpec(step: StepSpec): ContainerSpec {
+  return {
+    image: step.image,
+    name: step.name,
+    entrypoint: ["/bin/sh", "-e", "-c"],
+    cmd: [stepScript(step.commands)],
+    env: { CI: "true", ...step.env },
+    workingDir: WORKSPACE_PATH,
+    binds: [`${step.workspaceVolume}:${WORKSPACE_PATH}`],
+    labels: step.labels,
+    network: step.network,
+  };
+}
+
+export interface StepOutcome {
+  exitCode: number;
+  /** Set when the step was cancelled; the container has been stopped. */
+  cancelled: boolean;
+  containerId: string;
+}
+
+/**
+ * Runs a step container to completion, streaming its output line by line. The container is
+ * left in place (stopped) so artifacts can be copied out; the caller removes it with
+ * `engine.removeContainer`. On abort: SIGTERM, `graceSeconds`, then SIGKILL.
+ */
+export async function runStep(
+  engine: Engine,
+  step: StepSpec,
+  opts: { onLine: (line: string, stream: "stdout" | "stderr") => void; signal?: AbortSignal; graceSeconds?: number },
+): Promise<StepOutcome> {
+  const id = await engine.createContainer(stepContainerSpec(step));
+  let cancelled = false;
+  const onAbort = () => {
+    cancelled = true;
+    void engine.stopContainer(id, opts.graceSeconds ?? 10).catch(() => {});
+  };
+  try {
+    if (opts.signal?.aborted) return { exitCode: 130, cancelled: true, containerId: id };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    await engine.startContainer(id);
+    const logs = engine.streamLogs(id, opts.onLine);
+    const exitCode = await engine.waitContainer(id);
+    await logs;
+    return { exitCode: cancelled ? 130 : exitCode, cancelled, containerId: id };
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
+}

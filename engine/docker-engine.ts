@@ -1,0 +1,278 @@
+import { PassThrough } from "node:stream";
+import Docker from "dockerode";
+import { packBuildContext } from "./build-context.js";
+import { EngineError, isGone } from "./errors.js";
+import { splitLines } from "./lines.js";
+import type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource } from "./types.js";
+
+/** The only file that talks to the Docker daemon. */
+export class DockerEngine implements Engine {
+  readonly docker: Docker;
+
+  constructor(docker?: Docker) {
+    this.docker = docker ?? new Docker();
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      const where = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
+      throw new EngineError(
+        "SLIPWAY_E_ENGINE_UNREACHABLE",
+        `Docker engine not reachable at ${where}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  async imageId(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.docker.getImage(ref).inspect()).Id;
+    } catch (err) {
+      if (isGone(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async ensureImage(ref: string, onLine?: (line: string) => void): Promise<string> {
+    const present = await this.imageId(ref);
+    if (present) return present;
+    try {
+      const stream = await this.docker.pull(ref);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err) => (err ? reject(err) : resolve()),
+          (event: { status?: string; id?: string }) => onLine?.(`${event.id ? `${event.id}: ` : ""}${event.status ?? ""}`),
+        );
+      });
+    } catch (err) {
+      throw new EngineError(
+        "SLIPWAY_E_ENGINE_PULL_FAILED",
+        `image ${ref} is not present locally and could not be pulled: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    const pulled = await this.imageId(ref);
+    if (!pulled) throw new EngineError("SLIPWAY_E_ENGINE_PULL_FAILED", `image ${ref} still missing after pull`);
+    return pulled;
+  }
+
+  async buildImage(spec: BuildSpec): Promise<string> {
+    const dockerfile = spec.dockerfile ?? "Dockerfile";
+    const context = await packBuildContext(spec.context, { dockerfile });
+    const stream = await this.docker.buildImage(context, {
+      t: spec.tags[0],
+      dockerfile,
+      labels: spec.labels ?? {},
+      buildargs: spec.buildArgs ?? {},
+      rm: true,
+      forcerm: true,
+    });
+    let imageId: string | undefined;
+    const tail: string[] = [];
+    const emit = splitLines((line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      spec.onLine?.(line);
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err) => (err ? reject(err) : resolve()),
+        (event: { stream?: string; error?: string; aux?: { ID?: string } }) => {
+          if (event.stream) emit.push(event.stream);
+          if (event.aux?.ID) imageId = event.aux.ID;
+          if (event.error) emit.push(`${event.error}\n`);
+        },
+      );
+    }).catch((err: Error) => {
+      emit.end();
+      throw new EngineError(
+        "SLIPWAY_E_ENGINE_BUILD_FAILED",
+        `docker build of ${spec.context} (${dockerfile}) failed: ${err.message}\n${tail.join("\n")}`,
+        { cause: err },
+      );
+    });
+    emit.end();
+    // The legacy builder reports the id only as "Successfully built <id>".
+    imageId ??= await this.imageId(spec.tags[0] ?? "");
+    if (!imageId) throw new EngineError("SLIPWAY_E_ENGINE_BUILD_FAILED", `docker build produced no image\n${tail.join("\n")}`);
+    for (const tag of spec.tags.slice(1)) await this.tagImage(imageId, tag);
+    return imageId;
+  }
+
+  async tagImage(imageId: string, ref: string): Promise<void> {
+    const { repo, tag } = splitRef(ref);
+    await this.docker.getImage(imageId).tag({ repo, tag });
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove({ force: true });
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+
+  async createNetwork(name: string, labels: Record<string, string>): Promise<string> {
+    const net = await this.docker.createNetwork({ Name: name, Labels: labels, CheckDuplicate: true });
+    return net.id;
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(idOrName).remove();
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const [port, host] of Object.entries(spec.publish ?? {})) {
+      exposed[port] = {};
+      bindings[port] = [{ HostIp: host.hostIp, HostPort: host.hostPort }];
+    }
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Entrypoint: spec.entrypoint,
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: spec.workingDir,
+      Labels: spec.labels,
+      User: spec.user,
+      Tty: spec.tty ?? false,
+      ExposedPorts: exposed,
+      HostConfig: {
+        Binds: spec.binds,
+        NetworkMode: spec.network,
+        PortBindings: bindings,
+        Init: spec.init,
+      },
+      NetworkingConfig: spec.network
+        ? { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases } } }
+        : undefined,
+    });
+    return container.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  async streamLogs(id: string, onLine: (line: string, stream: "stdout" | "stderr") => void): Promise<void> {
+    const raw = (await this.docker.getContainer(id).logs({
+      follow: true,
+      stdout: true,
+      stderr: true,
+    })) as unknown as NodeJS.ReadableStream;
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const outLines = splitLines((line) => onLine(line, "stdout"));
+    const errLines = splitLines((line) => onLine(line, "stderr"));
+    out.on("data", (chunk: Buffer) => outLines.push(chunk.toString("utf8")));
+    err.on("data", (chunk: Buffer) => errLines.push(chunk.toString("utf8")));
+    this.docker.modem.demuxStream(raw, out, err);
+    await new Promise<void>((resolve, reject) => {
+      raw.on("end", resolve);
+      raw.on("close", resolve);
+      raw.on("error", reject);
+    });
+    outLines.end();
+    errLines.end();
+  }
+
+  async waitContainer(id: string): Promise<number> {
+    const result = (await this.docker.getContainer(id).wait()) as { StatusCode: number };
+    return result.StatusCode;
+  }
+
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: graceSeconds });
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      // 409: removal already in progress (a concurrent cleanup got there first).
+      if (!isGone(err) && (err as { statusCode?: number }).statusCode !== 409) throw err;
+    }
+  }
+
+  async copyFromContainer(id: string, path: string): Promise<NodeJS.ReadableStream> {
+    return (await this.docker.getContainer(id).getArchive({ path })) as unknown as NodeJS.ReadableStream;
+  }
+
+  async copyToContainer(id: string, dir: string, tar: NodeJS.ReadableStream | Buffer): Promise<void> {
+    await this.docker.getContainer(id).putArchive(tar as NodeJS.ReadableStream, { path: dir });
+  }
+
+  async inspectContainer(id: string): Promise<ContainerState> {
+    const info = await this.docker.getContainer(id).inspect();
+    const health = info.State.Health?.Status as ContainerState["health"] | undefined;
+    return {
+      id: info.Id,
+      running: info.State.Running,
+      exitCode: info.State.ExitCode,
+      health: health ?? "none",
+      labels: info.Config.Labels ?? {},
+    };
+  }
+
+  async listResources(labelFilters: string[]): Promise<LabelledResource[]> {
+    const filters = JSON.stringify({ label: labelFilters });
+    const [containers, networks, volumes] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }),
+      this.docker.listNetworks({ filters }),
+      this.docker.listVolumes({ filters }),
+    ]);
+    return [
+      ...containers.map((c) => ({
+        kind: "container" as const,
+        id: c.Id,
+        name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
+        labels: c.Labels ?? {},
+      })),
+      ...networks.map((n) => ({ kind: "network" as const, id: n.Id, name: n.Name, labels: n.Labels ?? {} })),
+      ...(volumes.Volumes ?? []).map((v) => ({
+        kind: "volume" as const,
+        id: v.Name,
+        name: v.Name,
+        labels: v.Labels ?? {},
+      })),
+    ];
+  }
+
+  async removeResource(resource: LabelledResource): Promise<void> {
+    try {
+      if (resource.kind === "container") await this.removeContainer(resource.id);
+      else if (resource.kind === "network") await this.removeNetwork(resource.id);
+      else await this.docker.getVolume(resource.id).remove({ force: true });
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+
+  /** Creates a named volume carrying the given labels. */
+  async createVolume(name: string, labels: Record<string, string>): Promise<string> {
+    const volume = await this.docker.createVolume({ Name: name, Labels: labels });
+    return volume.Name;
+  }
+}
+
+/** `registry:5000/a/b:tag` → repo `registry:5000/a/b`, tag `tag` (a port colon is not a tag). */
+export function splitRef(ref: string): { repo: string; tag: string } {
+  const slash = ref.lastIndexOf("/");
+  const colon = ref.lastIndexOf(":");
+  if (colon > slash) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { repo: ref, tag: "latest" };
+}

@@ -1,0 +1,16 @@
+export { type ContextOptions, listContextFiles, packBuildContext } from "./build-context.js";
+export { DockerEngine, splitRef } from "./docker-engine.js";
+export { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode, isGone } from "./errors.js";
+export { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
+export { checkoutWorkspace, currentBranch, originUrl, type ResolvedRef, resolveRef } from "./git.js";
+export {
+  currentLiveness,
+  isOwnerAlive,
+  LABEL,
+  type Liveness,
+  processStartTime,
+  type Role,
+  slipwayLabels,
+} from "./labels.js";
+export { splitLines } from "./lines.js";
+export type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource } from "./types.js";

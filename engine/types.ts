@@ -1,0 +1,95 @@
+/**
+ * The Docker engine, as Slipway uses it. One implementation (`docker-engine.ts`) talks to
+ * the daemon through dockerode; everything else in Slipway goes through this interface.
+ *
+ * Call order for one step container (mirrors woodpecker's backend):
+ *   ensureImage → createNetwork? → createContainer → startContainer → streamLogs
+ *   → waitContainer → removeContainer (→ removeNetwork)
+ * Cancelling: stopContainer(grace) then removeContainer. Every resource created through
+ * this interface carries the `io.slipway.*` labels from `labels.ts`, so `gc` can find it
+ * even after the runner was killed.
+ */
+export interface Engine {
+  /** Throws SLIPWAY_E_ENGINE_UNREACHABLE when the daemon does not answer. */
+  ping(): Promise<void>;
+
+  /** Id of a local image, or undefined when it is not present. Never pulls. */
+  imageId(ref: string): Promise<string | undefined>;
+  /** Makes `ref` present locally: pulls only when it is missing (never forces a pull). */
+  ensureImage(ref: string, onLine?: (line: string) => void): Promise<string>;
+  /** Builds an image from a directory; the context honours `.dockerignore`. Returns the image id. */
+  buildImage(spec: BuildSpec): Promise<string>;
+  tagImage(imageId: string, ref: string): Promise<void>;
+  removeImage(ref: string): Promise<void>;
+
+  /** Creates a named volume; Slipway passes its labels so `gc` can find it. */
+  createVolume(name: string, labels: Record<string, string>): Promise<string>;
+  createNetwork(name: string, labels: Record<string, string>): Promise<string>;
+  removeNetwork(idOrName: string): Promise<void>;
+
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Streams stdout+stderr line by line until the container stops. Resolves when the stream ends. */
+  streamLogs(id: string, onLine: (line: string, stream: "stdout" | "stderr") => void): Promise<void>;
+  /** Resolves with the exit code once the container has stopped. */
+  waitContainer(id: string): Promise<number>;
+  /** SIGTERM, then SIGKILL after `graceSeconds`. A container already stopped is fine. */
+  stopContainer(id: string, graceSeconds: number): Promise<void>;
+  /** Forced removal with its anonymous volumes; a container already gone is fine. */
+  removeContainer(id: string): Promise<void>;
+  /** Copies a path out of a container (stopped or running) as a tar stream. */
+  copyFromContainer(id: string, path: string): Promise<NodeJS.ReadableStream>;
+  /** Copies a tar stream into a directory of a container. */
+  copyToContainer(id: string, dir: string, tar: NodeJS.ReadableStream | Buffer): Promise<void>;
+  inspectContainer(id: string): Promise<ContainerState>;
+
+  /** Everything carrying all of the given labels (`key=value`, or `key` alone for presence). */
+  listResources(labelFilters: string[]): Promise<LabelledResource[]>;
+  removeResource(resource: LabelledResource): Promise<void>;
+}
+
+export interface BuildSpec {
+  /** Directory sent as build context. */
+  context: string;
+  /** Dockerfile path relative to the context (default `Dockerfile`). */
+  dockerfile?: string;
+  tags: string[];
+  labels?: Record<string, string>;
+  buildArgs?: Record<string, string>;
+  onLine?: (line: string) => void;
+}
+
+export interface ContainerSpec {
+  image: string;
+  name?: string;
+  /** Argv; for step scripts `["/bin/sh", "-e", "-c", script]`. */
+  cmd?: string[];
+  entrypoint?: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+  /** Bind mounts `host-path-or-volume-name:container-path[:ro]`. */
+  binds?: string[];
+  labels: Record<string, string>;
+  network?: string;
+  networkAliases?: string[];
+  /** Container port → host binding; Slipway always binds 127.0.0.1. */
+  publish?: Record<string, { hostIp: string; hostPort: string }>;
+  user?: string;
+  tty?: boolean;
+  init?: boolean;
+}
+
+export interface ContainerState {
+  id: string;
+  running: boolean;
+  exitCode: number;
+  health?: "starting" | "healthy" | "unhealthy" | "none";
+  labels: Record<string, string>;
+}
+
+export interface LabelledResource {
+  kind: "container" | "network" | "volume";
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}

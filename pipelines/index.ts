@@ -1,0 +1,18 @@
+/** Public surface of `pipelines/`: parse and validate `slipway.yml`, git-flow refs, versions, plans. */
+export { type DurationResult, formatDuration, parseDuration } from "./duration.js";
+export { classifyRef, computeVersion, defaultFlow, globMatch, type RefInfo, sanitizeTag, type VersionInfo } from "./gitflow.js";
+export { loadPipelineFile, parsePipeline } from "./parse.js";
+export {
+  DEFAULT_DEPLOY_WHEN,
+  DEFAULT_PUSH_WHEN,
+  effectiveWhen,
+  expandTagTemplate,
+  type PlannedStage,
+  planStages,
+  resolvePushTags,
+  TAG_PLACEHOLDERS,
+  type TagContext,
+} from "./plan.js";
+export { formatProblem, hasErrors, PIPELINE_ERROR_CODES, type PipelineErrorCode } from "./problems.js";
+export { FLOW_KINDS } from "./types.js";
+export type * from "./types.js";

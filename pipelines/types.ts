@@ -1,0 +1,138 @@
+/** The validated, normalised model of `slipway.yml`. Produced only by `parsePipeline`. */
+
+/** Git-flow kinds a ref can have; also the words allowed in a stage's `when:` list. */
+export type FlowKind = "develop" | "feature" | "release" | "hotfix" | "main" | "tag" | "other";
+export const FLOW_KINDS: readonly FlowKind[] = ["develop", "feature", "release", "hotfix", "main", "tag", "other"];
+
+export interface FlowConfig {
+  /** Name of the integration branch (default `develop`). */
+  develop: string;
+  /** Name of the production branch (default `main`; `master` is also recognised when main is the default). */
+  main: string;
+  /** Branch prefixes (defaults `feature/`, `release/`, `hotfix/`). */
+  feature: string;
+  release: string;
+  hotfix: string;
+  /** Glob for release tags (default `v*`). */
+  tag: string;
+}
+
+export interface BuilderDef {
+  name: string;
+  /** Either a Dockerfile in the repository (path relative to the repo root) ... */
+  dockerfile?: string;
+  /** ... with its build context (default: the Dockerfile's directory) ... */
+  context?: string;
+  /** ... or a builder from Slipway's own catalog (`builders/catalog/<catalog>/<version>`) ... */
+  catalog?: string;
+  /** ... or a plain image reference. */
+  image?: string;
+  /** Builder version, part of the tag `slipway-builder/<name>:<version>-<hash>`. */
+  version: string;
+}
+
+interface StageBase {
+  name: string;
+  /** Flow kinds this stage runs for; undefined = always. */
+  when?: FlowKind[];
+  /** Seconds; undefined = no limit beyond the runner's default. */
+  timeoutSeconds?: number;
+  env: Record<string, string>;
+}
+
+export interface BuildStage extends StageBase {
+  type: "build";
+  builder: string;
+  commands: string[];
+  /** Workspace-relative paths copied out after success and handed to later stages. */
+  artifacts: string[];
+}
+
+export interface PackageStage extends StageBase {
+  type: "package";
+  dockerfile: string;
+  context: string;
+  buildArgs: Record<string, string>;
+}
+
+export type ComposeRun =
+  | { service: string; command: string[] }
+  | { builder: string; commands: string[] };
+
+export interface ComposeWait {
+  /** `service:port` pairs to wait on over TCP, or `http://service:port/path` URLs. */
+  tcp: string[];
+  http: string[];
+  /** Seconds each service may take to become healthy/running. */
+  timeoutSeconds: number;
+}
+
+export interface ComposeStage extends StageBase {
+  type: "compose";
+  file: string;
+  /** Number of isolated stacks (default 1). */
+  parallel: number;
+  /** Per-stack commands; when set, `parallel` is its length. */
+  shards?: ComposeRun[];
+  run?: ComposeRun;
+  wait: ComposeWait;
+  /** Glob(s) of JUnit XML files written by the tests, relative to the workspace. */
+  junit: string[];
+}
+
+export interface PushStage extends StageBase {
+  type: "push";
+  /** Tag templates: `{version}`, `{branch}`, `{sha}`, `{run}`; default: the computed tags. */
+  tags: string[];
+  registry?: string;
+}
+
+export interface DeployStage extends StageBase {
+  type: "deploy";
+  environment: string;
+}
+
+export type Stage = BuildStage | PackageStage | ComposeStage | PushStage | DeployStage;
+
+export interface EnvironmentDef {
+  name: string;
+  compose: string;
+  project?: string;
+  strategy: "rolling" | "blue-green" | "recreate";
+  update: {
+    parallelism: number;
+    delaySeconds: number;
+    order: "start-first" | "stop-first";
+    failureAction: "rollback" | "pause" | "continue";
+    monitorSeconds: number;
+  };
+  approval: "none" | "manual";
+  when?: FlowKind[];
+}
+
+export interface Pipeline {
+  name: string;
+  image?: string;
+  flow: FlowConfig;
+  builders: Record<string, BuilderDef>;
+  stages: Stage[];
+  environments: Record<string, EnvironmentDef>;
+}
+
+export type Severity = "error" | "warning";
+
+/** One problem found in a pipeline file, positioned for `file:line:column` output. */
+export interface Problem {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** JSON-path-like location, e.g. `stages[2].builder`. */
+  path: string;
+  code: string;
+  message: string;
+  severity: Severity;
+}
+
+export type ParseResult = { ok: true; pipeline: Pipeline; problems: Problem[] } | { ok: false; problems: Problem[] };

@@ -1,0 +1,94 @@
+import { join } from "node:path";
+import { packageImage, resolveBuilderImage, runStep } from "../builders/index.js";
+import { slipwayLabels } from "../engine/index.js";
+import type { BuildStage, PackageStage, Stage } from "../pipelines/index.js";
+import type { RunContext } from "./run-context.js";
+
+export interface StageOutcome {
+  ok: boolean;
+  cancelled?: boolean;
+  /** Status line for the final table. */
+  detail?: string;
+}
+
+/** Runs one stage of a run; the caller handles headers, timing, timeouts and cancellation. */
+export async function executeStage(ctx: RunContext, stage: Stage, signal: AbortSignal): Promise<StageOutcome> {
+  switch (stage.type) {
+    case "build":
+      return buildStage(ctx, stage, signal);
+    case "package":
+      return packageStage(ctx, stage);
+    case "compose": {
+      const { integrationStage } = await import("./integration.js");
+      return integrationStage(ctx, stage, signal);
+    }
+    case "push":
+    case "deploy":
+      // Pushing needs registry credentials and deploying needs environments: both belong to
+      // the daemon (`slipway serve`), which owns that configuration; a local run says so.
+      return { ok: true, detail: `not run locally: ${stage.type} runs under slipway serve` };
+  }
+}
+
+/** The image of a builder, built or reused once per run. */
+export async function builderImage(ctx: RunContext, name: string): Promise<string> {
+  const known = ctx.builderImages.get(name);
+  if (known) return known;
+  const def = ctx.pipeline.builders[name];
+  if (!def) throw new Error(`unknown builder ${name}`);
+  const resolved = await resolveBuilderImage(ctx.engine, def, ctx.workspaceDir, (line) => ctx.log(`  ${line}`));
+  ctx.log(
+    resolved.built
+      ? `builder ${name}: built ${resolved.ref}`
+      : `builder ${name}: using ${resolved.ref} (${resolved.imageId.slice(7, 19)}, reused)`,
+  );
+  ctx.builderImages.set(name, resolved.ref);
+  return resolved.ref;
+}
+
+async function buildStage(ctx: RunContext, stage: BuildStage, signal: AbortSignal): Promise<StageOutcome> {
+  const image = await builderImage(ctx, stage.builder);
+  await ctx.workspace.seed(image);
+  const outcome = await runStep(
+    ctx.engine,
+    {
+      image,
+      commands: stage.commands,
+      env: { ...ctx.env, ...stage.env, SLIPWAY_STAGE: stage.name },
+      workspaceVolume: ctx.workspace.volume,
+      labels: slipwayLabels({ owner: ctx.owner, runId: ctx.runId, role: "builder", stage: stage.name }),
+    },
+    { onLine: (line) => ctx.log(line), signal, graceSeconds: ctx.graceSeconds },
+  );
+  try {
+    if (outcome.cancelled) return { ok: false, cancelled: true, detail: "cancelled" };
+    if (outcome.exitCode !== 0) return { ok: false, detail: `exit code ${outcome.exitCode}` };
+    if (stage.artifacts.length === 0) return { ok: true };
+    const files = await ctx.workspace.collectArtifacts(
+      outcome.containerId,
+      stage.artifacts,
+      join(ctx.artifactsDir, stage.name),
+    );
+    return { ok: true, detail: `${files.length} artifact file(s)` };
+  } finally {
+    await ctx.engine.removeContainer(outcome.containerId);
+  }
+}
+
+async function packageStage(ctx: RunContext, stage: PackageStage): Promise<StageOutcome> {
+  if (!ctx.pipeline.image) return { ok: false, detail: "the pipeline has no `image:` to package into" };
+  const { refs } = await packageImage(ctx.engine, {
+    workspaceDir: ctx.workspaceDir,
+    dockerfile: stage.dockerfile,
+    context: stage.context,
+    image: ctx.pipeline.image,
+    tags: ctx.version.tags,
+    buildArgs: { ...stage.buildArgs },
+    revision: ctx.sha,
+    version: ctx.version.version,
+    source: ctx.source,
+    runId: ctx.runId,
+    onLine: (line) => ctx.log(line),
+  });
+  return { ok: true, detail: refs.join(", ") };
+}
