@@ -28,7 +28,7 @@ export function ociLabels(spec: Pick<PackageSpec, "revision" | "version" | "sour
     "org.opencontainers.image.version": spec.version,
     "org.opencontainers.image.source": spec.source,
     "org.opencontainers.image.created": (spec.now ?? new Date()).toISOString(),
-    "io.slipway.run": spec.runId,
+    "io.slipway.built-by-run": spec.runId,
   };
 }
 

@@ -44,7 +44,7 @@ export class Workspace implements AsyncDisposable {
       labels: this.labels,
     });
     try {
-      const tar = await packBuildContext(this.hostDir, { exclude: [".git"] });
+      const tar = await packBuildContext(this.hostDir, { exclude: [".git"], dockerignore: false });
       await this.engine.copyToContainer(id, WORKSPACE_PATH, tar);
       this.seeded = true;
     } finally {

@@ -8,7 +8,9 @@ import { EngineError } from "./errors.js";
 
 // The package is CommonJS with `module.exports = factory`, which its typings describe as a
 // default export; requiring it sidesteps the ESM interop mismatch.
-const dockerignore = createRequire(import.meta.url)("@balena/dockerignore") as typeof import("@balena/dockerignore").default;
+const dockerignore = createRequire(import.meta.url)(
+  "@balena/dockerignore",
+) as typeof import("@balena/dockerignore").default;
 
 /**
  * Packs a build context directory into a tar stream, honouring `.dockerignore` the way the
@@ -37,17 +39,20 @@ export interface ContextOptions {
   dockerfile?: string;
   /** Extra top-level names to leave out (e.g. `.git` when copying a workspace). */
   exclude?: string[];
+  /** Whether `.dockerignore` applies (default true; false for a plain copy of a directory). */
+  dockerignore?: boolean;
 }
 
 export async function listContextFiles(dir: string, opts: ContextOptions = {}): Promise<string[]> {
   const { dockerfile } = opts;
   const exclude = new Set(opts.exclude ?? []);
   let patterns: string[] = [];
-  try {
-    patterns = (await readFile(join(dir, ".dockerignore"), "utf8")).split(/\r?\n/);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-  }
+  if (opts.dockerignore !== false)
+    try {
+      patterns = (await readFile(join(dir, ".dockerignore"), "utf8")).split(/\r?\n/);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
   try {
     await lstat(join(dir, dockerfile ?? "."));
   } catch (err) {

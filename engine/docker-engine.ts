@@ -224,6 +224,7 @@ export class DockerEngine implements Engine {
       running: info.State.Running,
       exitCode: info.State.ExitCode,
       health: health ?? "none",
+      healthLog: info.State.Health?.Log?.map((probe) => `exit ${probe.ExitCode}: ${probe.Output.trim()}`),
       labels: info.Config.Labels ?? {},
     };
   }

@@ -84,6 +84,8 @@ export interface ContainerState {
   running: boolean;
   exitCode: number;
   health?: "starting" | "healthy" | "unhealthy" | "none";
+  /** The last healthcheck probes (`State.Health.Log`, oldest first): `exit <code>: <output>`. */
+  healthLog?: string[];
   labels: Record<string, string>;
 }
 

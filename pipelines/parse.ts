@@ -19,12 +19,17 @@ export function parsePipeline(text: string, file: string): ParseResult {
   const c = new Checker(file, lines, doc);
 
   let fatal = false;
+  const syntaxLines = new Set<number>();
   for (const error of doc.errors) {
     const duplicate = error.code === "DUPLICATE_KEY";
     fatal ||= !duplicate;
+    const at = c.offsetPosition(error.pos[0]);
+    // The parser often reports follow-on errors on the same line; the first one is the cause.
+    if (!duplicate && syntaxLines.has(at.line)) continue;
+    if (!duplicate) syntaxLines.add(at.line);
     const code = duplicate ? "SLIPWAY_E_PIPELINE_DUPLICATE_KEY" : "SLIPWAY_E_PIPELINE_SYNTAX";
     const message = duplicate ? "duplicate key: a key may appear only once in a map" : error.message.split("\n")[0] ?? "invalid YAML";
-    c.report(c.offsetPosition(error.pos[0]), "", code, message);
+    c.report(at, "", code, message);
   }
   for (const warning of doc.warnings) {
     c.report(c.offsetPosition(warning.pos[0]), "", "SLIPWAY_E_PIPELINE_SYNTAX", warning.message.split("\n")[0] ?? "", "warning");

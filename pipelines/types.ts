@@ -82,7 +82,7 @@ export interface ComposeStage extends StageBase {
 
 export interface PushStage extends StageBase {
   type: "push";
-  /** Tag templates: `{version}`, `{branch}`, `{sha}`, `{run}`; default: the computed tags. */
+  /** Tag templates: `{version}`, `{branch}`, `{sha}`, `{run}`; empty (the default) = the computed tags (see `resolvePushTags`). */
   tags: string[];
   registry?: string;
 }

@@ -1,0 +1,35 @@
+import { DockerEngine, LABEL } from "../engine/index.js";
+
+/**
+ * The suite needs a real Docker engine. Without one it fails (never skips), with the
+ * command that provisions it; `SLIPWAY_TEST_UNIT_ONLY=1` (npm run test:unit) runs only the
+ * tests that need no engine. At the end, anything still labelled by a test run is a leak.
+ */
+export async function setup(): Promise<void> {
+  if (process.env.SLIPWAY_TEST_UNIT_ONLY === "1") return;
+  const engine = new DockerEngine();
+  try {
+    await engine.ping();
+  } catch (err) {
+    throw new Error(
+      `A Docker engine is required for the integration tests (CI=${process.env.CI ?? "unset"}): ` +
+        `start one with \`bash .ci/docker-up.sh --images\`, or run \`npm run test:unit\`.\n${(err as Error).message}`,
+    );
+  }
+  for (const image of ["busybox:latest", "debian:bookworm-slim"]) {
+    if (!(await engine.imageId(image))) {
+      throw new Error(`base image ${image} is missing: run \`bash .ci/docker-up.sh --images\``);
+    }
+  }
+}
+
+export async function teardown(): Promise<void> {
+  if (process.env.SLIPWAY_TEST_UNIT_ONLY === "1") return;
+  const engine = new DockerEngine();
+  const leaked = await engine.listResources([`${LABEL.owner}`]);
+  const mine = leaked.filter((r) => r.labels[LABEL.owner]?.startsWith("slipway-test"));
+  if (mine.length > 0) {
+    for (const r of mine) await engine.removeResource(r).catch(() => {});
+    throw new Error(`tests leaked ${mine.length} resource(s): ${mine.map((r) => `${r.kind} ${r.name}`).join(", ")}`);
+  }
+}
