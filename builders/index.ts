@@ -7,6 +7,14 @@ export {
   resolveBuilderImage,
 } from "./builder-image.js";
 export { BUILDER_ERROR_CODES, BuilderError, type BuilderErrorCode } from "./errors.js";
-export { runStep, type StepOutcome, type StepSpec, shellQuote, stepContainerSpec, stepScript, WORKSPACE_PATH } from "./step.js";
-export { Workspace } from "./workspace.js";
 export { ociLabels, type PackageSpec, packageImage } from "./package-image.js";
+export {
+  runStep,
+  type StepOutcome,
+  type StepSpec,
+  shellQuote,
+  stepContainerSpec,
+  stepScript,
+  WORKSPACE_PATH,
+} from "./step.js";
+export { Workspace } from "./workspace.js";

@@ -1,8 +1,8 @@
+import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { extract } from "tar-stream";
-import { createWriteStream } from "node:fs";
 import { type Engine, packBuildContext, slipwayLabels } from "../engine/index.js";
 import { BuilderError } from "./errors.js";
 import { WORKSPACE_PATH } from "./step.js";
@@ -101,13 +101,16 @@ async function extractTar(tar: NodeJS.ReadableStream, targets: string[]): Promis
           const out = join(target, name);
           await mkdir(dirname(out), { recursive: true });
           await new Promise<void>((resolve, reject) =>
-            createWriteStream(out, { mode: header.mode ?? 0o644 }).on("error", reject).end(body, resolve),
+            createWriteStream(out, { mode: header.mode ?? 0o644 })
+              .on("error", reject)
+              .end(body, resolve),
           );
         }
         next();
       })().catch((err: Error) => next(err));
     } else {
-      if (header.type === "directory") for (const target of targets) void mkdir(join(target, name), { recursive: true });
+      if (header.type === "directory")
+        for (const target of targets) void mkdir(join(target, name), { recursive: true });
       stream.resume();
       next();
     }

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { lstat, readdir, readFile, readlink } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
 import { createRequire } from "node:module";
+import { join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pack } from "tar-stream";
 import { EngineError } from "./errors.js";

@@ -44,7 +44,8 @@ export class DockerEngine implements Engine {
         this.docker.modem.followProgress(
           stream,
           (err) => (err ? reject(err) : resolve()),
-          (event: { status?: string; id?: string }) => onLine?.(`${event.id ? `${event.id}: ` : ""}${event.status ?? ""}`),
+          (event: { status?: string; id?: string }) =>
+            onLine?.(`${event.id ? `${event.id}: ` : ""}${event.status ?? ""}`),
         );
       });
     } catch (err) {
@@ -98,7 +99,8 @@ export class DockerEngine implements Engine {
     emit.end();
     // The legacy builder reports the id only as "Successfully built <id>".
     imageId ??= await this.imageId(spec.tags[0] ?? "");
-    if (!imageId) throw new EngineError("SLIPWAY_E_ENGINE_BUILD_FAILED", `docker build produced no image\n${tail.join("\n")}`);
+    if (!imageId)
+      throw new EngineError("SLIPWAY_E_ENGINE_BUILD_FAILED", `docker build produced no image\n${tail.join("\n")}`);
     for (const tag of spec.tags.slice(1)) await this.tagImage(imageId, tag);
     return imageId;
   }
@@ -265,8 +267,8 @@ export class DockerEngine implements Engine {
 
   /** Creates a named volume carrying the given labels. */
   async createVolume(name: string, labels: Record<string, string>): Promise<string> {
-    const volume = await this.docker.createVolume({ Name: name, Labels: labels });
-    return volume.Name;
+    await this.docker.createVolume({ Name: name, Labels: labels });
+    return name;
   }
 }
 

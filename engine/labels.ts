@@ -1,5 +1,5 @@
-import { hostname } from "node:os";
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 
 /** Label keys put on every container, network and volume Slipway creates. */
 export const LABEL = {

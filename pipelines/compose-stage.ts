@@ -58,7 +58,12 @@ function readRun(c: Checker, slot: Slot, refs: Reference[]): ComposeRun | undefi
   const service = map.get("service");
   const builder = map.get("builder");
   if (service && builder) {
-    c.report(c.position(builder.keyNode), builder.path, "SLIPWAY_E_PIPELINE_ONE_OF", `${slot.path} has both "service" and "builder"; a run happens in one of them`);
+    c.report(
+      c.position(builder.keyNode),
+      builder.path,
+      "SLIPWAY_E_PIPELINE_ONE_OF",
+      `${slot.path} has both "service" and "builder"; a run happens in one of them`,
+    );
     return undefined;
   }
   if (builder) {
@@ -80,7 +85,12 @@ function readRun(c: Checker, slot: Slot, refs: Reference[]): ComposeRun | undefi
     } else if (commandSlot) command = readStringList(c, commandSlot);
     return name !== undefined && command ? { service: name, command } : undefined;
   }
-  c.report(map.position, slot.path, "SLIPWAY_E_PIPELINE_ONE_OF", `${slot.path} needs either "service" (with "command") or "builder" (with "commands")`);
+  c.report(
+    map.position,
+    slot.path,
+    "SLIPWAY_E_PIPELINE_ONE_OF",
+    `${slot.path} needs either "service" (with "command") or "builder" (with "commands")`,
+  );
   return undefined;
 }
 
@@ -97,7 +107,12 @@ function readWait(c: Checker, slot: Slot | undefined): ComposeWait | undefined {
     for (const { text, slot: item } of items ?? []) {
       if (valid(text)) continue;
       ok = false;
-      c.report(c.slotPosition(item), item.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `"${text}" is not a valid ${key} target; write it like "${example}"`);
+      c.report(
+        c.slotPosition(item),
+        item.path,
+        "SLIPWAY_E_PIPELINE_BAD_VALUE",
+        `"${text}" is not a valid ${key} target; write it like "${example}"`,
+      );
     }
     return (items ?? []).map((x) => x.text);
   };
@@ -133,13 +148,24 @@ export function readComposeStage(c: Checker, slot: Slot, refs: Reference[]): Sta
   let ok = !(runSlot && run === undefined) && parallel !== undefined && file !== undefined;
   if (shardsSlot) {
     const items = readList(c, shardsSlot);
-    if (items?.length === 0) c.report(c.slotPosition(shardsSlot), shardsSlot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `${shardsSlot.path} must list at least one run`);
+    if (items?.length === 0)
+      c.report(
+        c.slotPosition(shardsSlot),
+        shardsSlot.path,
+        "SLIPWAY_E_PIPELINE_BAD_VALUE",
+        `${shardsSlot.path} must list at least one run`,
+      );
     const read = (items ?? []).map((item) => readRun(c, item, refs));
     if (items?.length && read.every((r) => r !== undefined)) shards = read as ComposeRun[];
     else ok = false;
     if (runSlot) {
       ok = false;
-      c.report(c.position(shardsSlot.keyNode), shardsSlot.path, "SLIPWAY_E_PIPELINE_ONE_OF", `use either "run" (the same run in every stack) or "shards" (one run per stack), not both`);
+      c.report(
+        c.position(shardsSlot.keyNode),
+        shardsSlot.path,
+        "SLIPWAY_E_PIPELINE_ONE_OF",
+        `use either "run" (the same run in every stack) or "shards" (one run per stack), not both`,
+      );
     }
     if (parallelSlot && parallel !== undefined && items?.length && parallel !== items.length) {
       ok = false;
@@ -154,7 +180,8 @@ export function readComposeStage(c: Checker, slot: Slot, refs: Reference[]): Sta
   const wait = readWait(c, map.get("wait"));
   const junitSlot = map.get("junit");
   const junit = junitSlot ? readStringList(c, junitSlot) : [];
-  if (!ok || wait === undefined || junit === undefined || file === undefined || parallel === undefined) return undefined;
+  if (!ok || wait === undefined || junit === undefined || file === undefined || parallel === undefined)
+    return undefined;
   return {
     type: "compose",
     file,

@@ -20,7 +20,9 @@ export function defaultFlow(): FlowConfig {
 
 /** Shell-style glob with `*` (any run, `/` included, as tags are flat names) and `?`. */
 export function globMatch(pattern: string, text: string): boolean {
-  const source = [...pattern].map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("");
+  const source = [...pattern]
+    .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+    .join("");
   return new RegExp(`^${source}$`, "s").test(text);
 }
 

@@ -1,6 +1,14 @@
 /** Public surface of `pipelines/`: parse and validate `slipway.yml`, git-flow refs, versions, plans. */
 export { type DurationResult, formatDuration, parseDuration } from "./duration.js";
-export { classifyRef, computeVersion, defaultFlow, globMatch, type RefInfo, sanitizeTag, type VersionInfo } from "./gitflow.js";
+export {
+  classifyRef,
+  computeVersion,
+  defaultFlow,
+  globMatch,
+  type RefInfo,
+  sanitizeTag,
+  type VersionInfo,
+} from "./gitflow.js";
 export { loadPipelineFile, parsePipeline } from "./parse.js";
 export {
   DEFAULT_DEPLOY_WHEN,
@@ -14,5 +22,5 @@ export {
   type TagContext,
 } from "./plan.js";
 export { formatProblem, hasErrors, PIPELINE_ERROR_CODES, type PipelineErrorCode } from "./problems.js";
-export { FLOW_KINDS } from "./types.js";
 export type * from "./types.js";
+export { FLOW_KINDS } from "./types.js";

@@ -15,7 +15,12 @@ const ROOT_KEYS = ["name", "image", "flow", "builders", "stages", "environments"
  */
 export function parsePipeline(text: string, file: string): ParseResult {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    keepSourceTokens: true,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const c = new Checker(file, lines, doc);
 
   let fatal = false;
@@ -28,23 +33,41 @@ export function parsePipeline(text: string, file: string): ParseResult {
     if (!duplicate && syntaxLines.has(at.line)) continue;
     if (!duplicate) syntaxLines.add(at.line);
     const code = duplicate ? "SLIPWAY_E_PIPELINE_DUPLICATE_KEY" : "SLIPWAY_E_PIPELINE_SYNTAX";
-    const message = duplicate ? "duplicate key: a key may appear only once in a map" : error.message.split("\n")[0] ?? "invalid YAML";
+    const message = duplicate
+      ? "duplicate key: a key may appear only once in a map"
+      : (error.message.split("\n")[0] ?? "invalid YAML");
     c.report(at, "", code, message);
   }
   for (const warning of doc.warnings) {
-    c.report(c.offsetPosition(warning.pos[0]), "", "SLIPWAY_E_PIPELINE_SYNTAX", warning.message.split("\n")[0] ?? "", "warning");
+    c.report(
+      c.offsetPosition(warning.pos[0]),
+      "",
+      "SLIPWAY_E_PIPELINE_SYNTAX",
+      warning.message.split("\n")[0] ?? "",
+      "warning",
+    );
   }
   // After a real syntax error the tree is a guess; validating it would bury the cause in noise.
   if (fatal) return { ok: false, problems: sortProblems(c.problems) };
 
   if (doc.contents === null) {
-    c.report({ line: 1, column: 1 }, "", "SLIPWAY_E_PIPELINE_EMPTY", "the pipeline file is empty; it needs at least name and stages");
+    c.report(
+      { line: 1, column: 1 },
+      "",
+      "SLIPWAY_E_PIPELINE_EMPTY",
+      "the pipeline file is empty; it needs at least name and stages",
+    );
     return { ok: false, problems: c.problems };
   }
   const root = c.resolve(doc.contents);
   if (!isMap(root)) {
     const slot: Slot = { value: root, path: "" };
-    c.report(c.slotPosition(slot), "", "SLIPWAY_E_PIPELINE_NOT_A_MAP", "the pipeline must be a map of keys (name, stages, ...), not a list or a single value");
+    c.report(
+      c.slotPosition(slot),
+      "",
+      "SLIPWAY_E_PIPELINE_NOT_A_MAP",
+      "the pipeline must be a map of keys (name, stages, ...), not a list or a single value",
+    );
     return { ok: false, problems: c.problems };
   }
 
@@ -70,7 +93,12 @@ function readRoot(c: Checker, map: MapView): Pipeline | undefined {
   const stagesSlot = map.require("stages");
   const items = stagesSlot && readList(c, stagesSlot);
   if (stagesSlot && items?.length === 0) {
-    c.report(c.slotPosition(stagesSlot), stagesSlot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", "stages must list at least one stage");
+    c.report(
+      c.slotPosition(stagesSlot),
+      stagesSlot.path,
+      "SLIPWAY_E_PIPELINE_BAD_VALUE",
+      "stages must list at least one stage",
+    );
   }
   const seen = new Set<string>();
   for (const item of items ?? []) {
@@ -102,7 +130,8 @@ function checkReferences(c: Checker, refs: Reference[], builders: Set<string>, e
     const names = ref.kind === "builder" ? builders : environments;
     if (names.has(ref.name)) continue;
     const section = ref.kind === "builder" ? "builders" : "environments";
-    const code = ref.kind === "builder" ? "SLIPWAY_E_PIPELINE_UNKNOWN_BUILDER" : "SLIPWAY_E_PIPELINE_UNKNOWN_ENVIRONMENT";
+    const code =
+      ref.kind === "builder" ? "SLIPWAY_E_PIPELINE_UNKNOWN_BUILDER" : "SLIPWAY_E_PIPELINE_UNKNOWN_ENVIRONMENT";
     const defined = names.size ? `defined: ${[...names].join(", ")}` : `no ${section} are defined`;
     const msg = `unknown ${ref.kind} "${ref.name}" in ${ref.slot.path}${didYouMean(ref.name, names)}; ${defined}`;
     c.report(c.slotPosition(ref.slot), ref.slot.path, code, msg);
@@ -123,7 +152,8 @@ export async function loadPipelineFile(path: string): Promise<ParseResult> {
   try {
     text = await readFile(path, "utf8");
   } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((cause as Error).message);
+    const reason =
+      (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((cause as Error).message);
     const problem: Problem = makeProblem({
       file: path,
       line: 1,

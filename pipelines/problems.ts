@@ -16,14 +16,16 @@ export const PIPELINE_ERROR_CODES = {
   SLIPWAY_E_PIPELINE_TYPE: "A value has the wrong type (for example a number where a list of strings is expected).",
   SLIPWAY_E_PIPELINE_REQUIRED: "A required key is missing.",
   SLIPWAY_E_PIPELINE_BAD_VALUE: "A value has the right type but is out of range or not one of the allowed words.",
-  SLIPWAY_E_PIPELINE_BAD_DURATION: 'A duration is neither a number of seconds nor a string like "90s", "5m", "1h" or "1m30s".',
+  SLIPWAY_E_PIPELINE_BAD_DURATION:
+    'A duration is neither a number of seconds nor a string like "90s", "5m", "1h" or "1m30s".',
   SLIPWAY_E_PIPELINE_BAD_PATH: "A path that must stay inside the workspace is absolute or contains `..`.",
   SLIPWAY_E_PIPELINE_STAGE_KIND: "A stage has none, or more than one, of builder / package / compose / push / deploy.",
   SLIPWAY_E_PIPELINE_ONE_OF: "Keys that exclude each other are combined, or none of a required alternative is given.",
   SLIPWAY_E_PIPELINE_DUPLICATE_STAGE: "Two stages have the same name.",
   SLIPWAY_E_PIPELINE_UNKNOWN_BUILDER: "A stage (or a compose run) names a builder that `builders:` does not define.",
   SLIPWAY_E_PIPELINE_UNKNOWN_ENVIRONMENT: "A deploy stage names an environment that `environments:` does not define.",
-  SLIPWAY_E_PIPELINE_UNKNOWN_WHEN: "A `when:` entry is not a git-flow kind (develop, feature, release, hotfix, main, tag, other).",
+  SLIPWAY_E_PIPELINE_UNKNOWN_WHEN:
+    "A `when:` entry is not a git-flow kind (develop, feature, release, hotfix, main, tag, other).",
 } as const;
 
 export type PipelineErrorCode = keyof typeof PIPELINE_ERROR_CODES;

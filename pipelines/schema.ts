@@ -98,7 +98,12 @@ export class MapView {
       const keyNode = checker.resolve(pair.key);
       if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
         const at = checker.position(keyNode, node);
-        checker.report(at, path, "SLIPWAY_E_PIPELINE_TYPE", `expected a plain key in ${path || "the root"}, got ${describe(keyNode)}`);
+        checker.report(
+          at,
+          path,
+          "SLIPWAY_E_PIPELINE_TYPE",
+          `expected a plain key in ${path || "the root"}, got ${describe(keyNode)}`,
+        );
         continue;
       }
       const key = String(keyNode.value);
@@ -143,14 +148,24 @@ export class MapView {
     const slot = this.entries.get(key);
     if (slot === undefined) {
       const where = this.path === "" ? "the pipeline root" : this.path;
-      this.checker.report(this.position, joinPath(this.path, key), "SLIPWAY_E_PIPELINE_REQUIRED", `missing required key "${key}" in ${where}${why}`);
+      this.checker.report(
+        this.position,
+        joinPath(this.path, key),
+        "SLIPWAY_E_PIPELINE_REQUIRED",
+        `missing required key "${key}" in ${where}${why}`,
+      );
     }
     return slot;
   }
 }
 
 export function typeError(c: Checker, slot: Slot, expected: string): undefined {
-  c.report(c.slotPosition(slot), slot.path, "SLIPWAY_E_PIPELINE_TYPE", `expected ${expected} for ${slot.path}, got ${describe(slot.value)}`);
+  c.report(
+    c.slotPosition(slot),
+    slot.path,
+    "SLIPWAY_E_PIPELINE_TYPE",
+    `expected ${expected} for ${slot.path}, got ${describe(slot.value)}`,
+  );
   return undefined;
 }
 
@@ -172,7 +187,11 @@ export function readList(c: Checker, slot: Slot): Slot[] | undefined {
  * (`version: 1.20` stays "1.20", not "1.2"), because values like versions and environment
  * variables are naturally unquoted.
  */
-export function readString(c: Checker, slot: Slot, opts: { coerce?: boolean; nonEmpty?: boolean } = {}): string | undefined {
+export function readString(
+  c: Checker,
+  slot: Slot,
+  opts: { coerce?: boolean; nonEmpty?: boolean } = {},
+): string | undefined {
   const node = slot.value;
   let text: string | undefined;
   if (isScalar(node) && typeof node.value === "string") text = node.value;
@@ -212,7 +231,12 @@ export function readInt(c: Checker, slot: Slot, min: number): number | undefined
   const node = slot.value;
   if (!isScalar(node) || typeof node.value !== "number") return typeError(c, slot, "an integer");
   if (!Number.isInteger(node.value) || node.value < min) {
-    c.report(c.slotPosition(slot), slot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `${slot.path} must be an integer >= ${min}, got ${node.value}`);
+    c.report(
+      c.slotPosition(slot),
+      slot.path,
+      "SLIPWAY_E_PIPELINE_BAD_VALUE",
+      `${slot.path} must be an integer >= ${min}, got ${node.value}`,
+    );
     return undefined;
   }
   return node.value;
@@ -223,7 +247,12 @@ export function readEnum<T extends string>(c: Checker, slot: Slot, allowed: read
   if (text === undefined) return undefined;
   if ((allowed as readonly string[]).includes(text)) return text as T;
   const list = allowed.map((a) => `"${a}"`).join(", ");
-  c.report(c.slotPosition(slot), slot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `${slot.path} must be one of ${list}, got "${text}"${didYouMean(text, allowed)}`);
+  c.report(
+    c.slotPosition(slot),
+    slot.path,
+    "SLIPWAY_E_PIPELINE_BAD_VALUE",
+    `${slot.path} must be one of ${list}, got "${text}"${didYouMean(text, allowed)}`,
+  );
   return undefined;
 }
 
@@ -251,7 +280,12 @@ export function readStringMap(c: Checker, slot: Slot, keyPattern?: RegExp): Reco
   const out: Record<string, string> = {};
   for (const [key, entry] of map.entries) {
     if (keyPattern && !keyPattern.test(key)) {
-      c.report(c.position(entry.keyNode), entry.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `"${key}" is not a valid name in ${slot.path}`);
+      c.report(
+        c.position(entry.keyNode),
+        entry.path,
+        "SLIPWAY_E_PIPELINE_BAD_VALUE",
+        `"${key}" is not a valid name in ${slot.path}`,
+      );
       continue;
     }
     const v = entry.value;

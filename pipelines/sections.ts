@@ -39,7 +39,12 @@ function readBuilder(c: Checker, name: string, slot: Slot): BuilderDef | undefin
   map.allowOnly([...BUILDER_SOURCES, "context", "version"]);
   if (!BUILDER_NAME.test(name)) {
     const at = c.position(slot.keyNode);
-    c.report(at, slot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `builder name "${name}" must be lowercase letters and digits, separated by ".", "_" or "-"`);
+    c.report(
+      at,
+      slot.path,
+      "SLIPWAY_E_PIPELINE_BAD_VALUE",
+      `builder name "${name}" must be lowercase letters and digits, separated by ".", "_" or "-"`,
+    );
   }
   const sources = BUILDER_SOURCES.filter((k) => map.has(k));
   const source = sources[0];
@@ -47,18 +52,36 @@ function readBuilder(c: Checker, name: string, slot: Slot): BuilderDef | undefin
     const second = sources[1] === undefined ? undefined : map.get(sources[1]);
     const at = second ? c.position(second.keyNode) : map.position;
     const why = second ? `has both "${source}" and "${sources[1]}"` : "says nowhere to get the builder from";
-    c.report(at, second?.path ?? slot.path, "SLIPWAY_E_PIPELINE_ONE_OF", `builder "${name}" ${why}: give exactly one of dockerfile, catalog or image`);
+    c.report(
+      at,
+      second?.path ?? slot.path,
+      "SLIPWAY_E_PIPELINE_ONE_OF",
+      `builder "${name}" ${why}: give exactly one of dockerfile, catalog or image`,
+    );
     return undefined;
   }
   const context = map.get("context");
   if (context && source !== "dockerfile") {
-    c.report(c.position(context.keyNode), context.path, "SLIPWAY_E_PIPELINE_UNKNOWN_KEY", `key "context" is only valid with "dockerfile", not with "${source}"`);
+    c.report(
+      c.position(context.keyNode),
+      context.path,
+      "SLIPWAY_E_PIPELINE_UNKNOWN_KEY",
+      `key "context" is only valid with "dockerfile", not with "${source}"`,
+    );
   }
   const value = readString(c, map.get(source) as Slot, { nonEmpty: true });
-  const versionSlot = source === "image" ? map.get("version") : map.require("version", ` (builder "${name}" is built by Slipway and tagged with it)`);
+  const versionSlot =
+    source === "image"
+      ? map.get("version")
+      : map.require("version", ` (builder "${name}" is built by Slipway and tagged with it)`);
   let version = versionSlot && readString(c, versionSlot, { coerce: true, nonEmpty: true });
   if (versionSlot && version !== undefined && !IMAGE_TAG.test(version)) {
-    c.report(c.slotPosition(versionSlot), versionSlot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `version "${version}" must be usable as an image tag (letters, digits, "_", ".", "-")`);
+    c.report(
+      c.slotPosition(versionSlot),
+      versionSlot.path,
+      "SLIPWAY_E_PIPELINE_BAD_VALUE",
+      `version "${version}" must be usable as an image tag (letters, digits, "_", ".", "-")`,
+    );
     version = undefined;
   }
   if (value === undefined) return undefined;
@@ -78,7 +101,10 @@ function dirname(path: string): string {
 }
 
 /** Returns the valid builders and every declared name (even invalid ones, to avoid follow-on errors). */
-export function readBuilders(c: Checker, slot: Slot | undefined): { builders: Record<string, BuilderDef>; declared: Set<string> } {
+export function readBuilders(
+  c: Checker,
+  slot: Slot | undefined,
+): { builders: Record<string, BuilderDef>; declared: Set<string> } {
   const builders: Record<string, BuilderDef> = {};
   const map = slot && readMap(c, slot, { nullIsEmpty: true });
   if (map === undefined) return { builders, declared: new Set() };
@@ -106,7 +132,9 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
     const entry = map.get(key);
     return entry ? read(entry) : fallback;
   };
-  const strategy = get("strategy", "rolling" as const, (s) => readEnum(c, s, ["rolling", "blue-green", "recreate"] as const));
+  const strategy = get("strategy", "rolling" as const, (s) =>
+    readEnum(c, s, ["rolling", "blue-green", "recreate"] as const),
+  );
   const approval = get("approval", "none" as const, (s) => readEnum(c, s, ["none", "manual"] as const));
   const whenSlot = map.get("when");
   const when = whenSlot && readWhen(c, whenSlot);
@@ -118,7 +146,14 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
     compose,
     ...(project ? { project } : {}),
     strategy,
-    update: { parallelism: 1, delaySeconds: 0, order: "start-first", failureAction: "rollback", monitorSeconds: 5, ...update },
+    update: {
+      parallelism: 1,
+      delaySeconds: 0,
+      order: "start-first",
+      failureAction: "rollback",
+      monitorSeconds: 5,
+      ...update,
+    },
     approval,
     ...(when ? { when } : {}),
   };
@@ -130,7 +165,11 @@ function readUpdate(c: Checker, slot: Slot): Partial<EnvironmentDef["update"]> |
   map.allowOnly(["parallelism", "delay", "order", "failure_action", "monitor"]);
   const out: Partial<EnvironmentDef["update"]> = {};
   let ok = true;
-  const take = <K extends keyof EnvironmentDef["update"]>(key: string, field: K, read: (s: Slot) => EnvironmentDef["update"][K] | undefined) => {
+  const take = <K extends keyof EnvironmentDef["update"]>(
+    key: string,
+    field: K,
+    read: (s: Slot) => EnvironmentDef["update"][K] | undefined,
+  ) => {
     const entry = map.get(key);
     if (entry === undefined) return;
     const value = read(entry);
@@ -145,7 +184,10 @@ function readUpdate(c: Checker, slot: Slot): Partial<EnvironmentDef["update"]> |
   return ok ? out : undefined;
 }
 
-export function readEnvironments(c: Checker, slot: Slot | undefined): { environments: Record<string, EnvironmentDef>; declared: Set<string> } {
+export function readEnvironments(
+  c: Checker,
+  slot: Slot | undefined,
+): { environments: Record<string, EnvironmentDef>; declared: Set<string> } {
   const environments: Record<string, EnvironmentDef> = {};
   const map = slot && readMap(c, slot, { nullIsEmpty: true });
   if (map === undefined) return { environments, declared: new Set() };

@@ -67,7 +67,13 @@ export interface StageRead {
   nameSlot?: Slot;
 }
 
-function readStageIn(c: Checker, slot: Slot, map: MapView, name: string | undefined, refs: Reference[]): Stage | undefined {
+function readStageIn(
+  c: Checker,
+  slot: Slot,
+  map: MapView,
+  name: string | undefined,
+  refs: Reference[],
+): Stage | undefined {
   map.allowOnly(ALL_STAGE_KEYS);
   const whenSlot = map.get("when");
   const timeoutSlot = map.get("timeout");
@@ -75,7 +81,12 @@ function readStageIn(c: Checker, slot: Slot, map: MapView, name: string | undefi
   const when = whenSlot && readWhen(c, whenSlot);
   const timeoutSeconds = timeoutSlot && readDuration(c, timeoutSlot);
   if (timeoutSlot && timeoutSeconds === 0) {
-    c.report(c.slotPosition(timeoutSlot), timeoutSlot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `${timeoutSlot.path} must be greater than 0; omit it for no limit`);
+    c.report(
+      c.slotPosition(timeoutSlot),
+      timeoutSlot.path,
+      "SLIPWAY_E_PIPELINE_BAD_VALUE",
+      `${timeoutSlot.path} must be greater than 0; omit it for no limit`,
+    );
   }
   const env = envSlot ? readStringMap(c, envSlot, ENV_NAME) : {};
 
@@ -84,7 +95,12 @@ function readStageIn(c: Checker, slot: Slot, map: MapView, name: string | undefi
   const first = kinds[0];
   if (first === undefined) {
     const hint = map.has("commands") ? ' (it has "commands" but no "builder")' : "";
-    c.report(map.position, slot.path, "SLIPWAY_E_PIPELINE_STAGE_KIND", `stage ${label} does nothing${hint}: give it one of ${STAGE_KIND_KEYS.join(", ")}`);
+    c.report(
+      map.position,
+      slot.path,
+      "SLIPWAY_E_PIPELINE_STAGE_KIND",
+      `stage ${label} does nothing${hint}: give it one of ${STAGE_KIND_KEYS.join(", ")}`,
+    );
     return undefined;
   }
   const second = kinds[1];
@@ -102,12 +118,17 @@ function readStageIn(c: Checker, slot: Slot, map: MapView, name: string | undefi
     for (const key of BUILD_ONLY_KEYS) {
       const misplaced = map.get(key);
       if (misplaced === undefined) continue;
-      c.report(c.position(misplaced.keyNode), misplaced.path, "SLIPWAY_E_PIPELINE_UNKNOWN_KEY", `key "${key}" is only valid in a build stage (one with "builder"), not in a ${first} stage`);
+      c.report(
+        c.position(misplaced.keyNode),
+        misplaced.path,
+        "SLIPWAY_E_PIPELINE_UNKNOWN_KEY",
+        `key "${key}" is only valid in a build stage (one with "builder"), not in a ${first} stage`,
+      );
     }
   }
 
   const body = readStageBody(c, map, first, refs);
-  if (body === undefined || name === undefined || when === undefined && whenSlot !== undefined) return undefined;
+  if (body === undefined || name === undefined || (when === undefined && whenSlot !== undefined)) return undefined;
   if (env === undefined || (timeoutSlot !== undefined && !timeoutSeconds)) return undefined;
   const base = { name, env, ...(when ? { when } : {}), ...(timeoutSeconds ? { timeoutSeconds } : {}) };
   return { ...base, ...body } as Stage;
@@ -117,7 +138,12 @@ function readStageIn(c: Checker, slot: Slot, map: MapView, name: string | undefi
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type StageBody = DistributiveOmit<Stage, "name" | "when" | "timeoutSeconds" | "env">;
 
-function readStageBody(c: Checker, map: MapView, kind: (typeof STAGE_KIND_KEYS)[number], refs: Reference[]): StageBody | undefined {
+function readStageBody(
+  c: Checker,
+  map: MapView,
+  kind: (typeof STAGE_KIND_KEYS)[number],
+  refs: Reference[],
+): StageBody | undefined {
   switch (kind) {
     case "builder":
       return readBuildStage(c, map, refs);
@@ -144,7 +170,12 @@ function readBuildStage(c: Checker, map: MapView, refs: Reference[]): StageBody 
   const commandsSlot = map.require("commands", " (a build stage runs commands in its builder)");
   const commands = commandsSlot && readStringItems(c, commandsSlot);
   if (commandsSlot && commands?.length === 0) {
-    c.report(c.slotPosition(commandsSlot), commandsSlot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `${commandsSlot.path} must list at least one command`);
+    c.report(
+      c.slotPosition(commandsSlot),
+      commandsSlot.path,
+      "SLIPWAY_E_PIPELINE_BAD_VALUE",
+      `${commandsSlot.path} must list at least one command`,
+    );
   }
   const artifactsSlot = map.get("artifacts");
   const artifacts = artifactsSlot ? readStringItems(c, artifactsSlot) : [];
@@ -164,7 +195,12 @@ export function checkWorkspacePath(c: Checker, path: string, slot: Slot): boolea
   }
   if (absolute || escapes) {
     const why = absolute ? "is absolute" : 'contains ".."';
-    c.report(c.slotPosition(slot), slot.path, "SLIPWAY_E_PIPELINE_BAD_PATH", `path "${path}" ${why}; artifact paths are relative to the workspace and stay inside it`);
+    c.report(
+      c.slotPosition(slot),
+      slot.path,
+      "SLIPWAY_E_PIPELINE_BAD_PATH",
+      `path "${path}" ${why}; artifact paths are relative to the workspace and stay inside it`,
+    );
     return false;
   }
   return true;
@@ -197,7 +233,12 @@ function readPushStage(c: Checker, slot: Slot): StageBody | undefined {
       if ((TAG_PLACEHOLDERS as readonly string[]).includes(word ?? "")) continue;
       ok = false;
       const known = TAG_PLACEHOLDERS.map((p) => `{${p}}`).join(", ");
-      c.report(c.slotPosition(item), item.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", `unknown placeholder "{${word}}" in tag "${text}"; use ${known}${didYouMean(word ?? "", TAG_PLACEHOLDERS)}`);
+      c.report(
+        c.slotPosition(item),
+        item.path,
+        "SLIPWAY_E_PIPELINE_BAD_VALUE",
+        `unknown placeholder "{${word}}" in tag "${text}"; use ${known}${didYouMean(word ?? "", TAG_PLACEHOLDERS)}`,
+      );
     }
   }
   const registry = registrySlot ? readString(c, registrySlot, { nonEmpty: true }) : undefined;

@@ -55,9 +55,7 @@ export interface PackageStage extends StageBase {
   buildArgs: Record<string, string>;
 }
 
-export type ComposeRun =
-  | { service: string; command: string[] }
-  | { builder: string; commands: string[] };
+export type ComposeRun = { service: string; command: string[] } | { builder: string; commands: string[] };
 
 export interface ComposeWait {
   /** `service:port` pairs to wait on over TCP, or `http://service:port/path` URLs. */

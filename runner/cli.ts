@@ -83,7 +83,9 @@ async function runCommand(args: string[], io: Out): Promise<number> {
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
     signals++;
-    io.err(signals === 1 ? `\n${name}: cancelling (stopping containers, cleaning up)...` : `${name}: still cleaning up`);
+    io.err(
+      signals === 1 ? `\n${name}: cancelling (stopping containers, cleaning up)...` : `${name}: still cleaning up`,
+    );
     controller.abort(new Error(`cancelled by ${name}`));
   };
   process.on("SIGINT", onSignal);

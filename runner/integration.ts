@@ -1,13 +1,17 @@
-import { runIntegrationStage } from "../compose/index.js";
-import { WORKSPACE_PATH } from "../builders/index.js";
-import type { ComposeStage } from "../pipelines/index.js";
 import { join } from "node:path";
+import { WORKSPACE_PATH } from "../builders/index.js";
+import { runIntegrationStage } from "../compose/index.js";
+import type { ComposeStage } from "../pipelines/index.js";
 import type { RunContext } from "./run-context.js";
-import { builderImage } from "./stages.js";
 import type { StageOutcome } from "./stages.js";
+import { builderImage } from "./stages.js";
 
 /** The integration stage: isolated compose stacks from compose/, wired to this run. */
-export async function integrationStage(ctx: RunContext, stage: ComposeStage, signal: AbortSignal): Promise<StageOutcome> {
+export async function integrationStage(
+  ctx: RunContext,
+  stage: ComposeStage,
+  signal: AbortSignal,
+): Promise<StageOutcome> {
   const result = await runIntegrationStage({
     engine: ctx.engine,
     stage,
@@ -26,7 +30,9 @@ export async function integrationStage(ctx: RunContext, stage: ComposeStage, sig
     signal,
   });
   const shards = `${result.shards.filter((s) => s.ok).length}/${result.shards.length} shard(s) passed`;
-  const junit = result.junit ? `, tests ${result.junit.passed} passed ${result.junit.failed + result.junit.errors} failed` : "";
+  const junit = result.junit
+    ? `, tests ${result.junit.passed} passed ${result.junit.failed + result.junit.errors} failed`
+    : "";
   if (signal.aborted && !result.ok) return { ok: false, cancelled: true, detail: "cancelled" };
   return { ok: result.ok, detail: result.ok ? `${shards}${junit}` : (result.error ?? `${shards}${junit}`) };
 }

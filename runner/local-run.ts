@@ -1,6 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, realpath, rm } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
-import { randomBytes } from "node:crypto";
 import { simpleGit } from "simple-git";
 import { Workspace } from "../builders/index.js";
 import {
@@ -95,7 +95,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const planned = planStages(pipeline, refInfo);
     const unknown = (opts.only ?? []).filter((n) => !planned.some((p) => p.stage.name === n));
     if (unknown.length > 0) {
-      result.errors.push(`--only names unknown stage(s) ${unknown.join(", ")}; stages: ${planned.map((p) => p.stage.name).join(", ")}`);
+      result.errors.push(
+        `--only names unknown stage(s) ${unknown.join(", ")}; stages: ${planned.map((p) => p.stage.name).join(", ")}`,
+      );
       opts.log(result.errors[0]!);
       return result;
     }
@@ -129,7 +131,11 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       } else if (skipped) {
         result.stages.push({ ...base, status: "skipped", detail: reason });
       } else if (failed || signal.aborted) {
-        result.stages.push({ ...base, status: "skipped", detail: signal.aborted ? "run cancelled" : "an earlier stage failed" });
+        result.stages.push({
+          ...base,
+          status: "skipped",
+          detail: signal.aborted ? "run cancelled" : "an earlier stage failed",
+        });
       } else {
         const outcome = await runTimedStage(ctx, stage, signal);
         result.stages.push(outcome);
@@ -148,7 +154,11 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   }
 }
 
-async function runTimedStage(ctx: RunContext, stage: RunContext["pipeline"]["stages"][number], runSignal: AbortSignal): Promise<StageResult> {
+async function runTimedStage(
+  ctx: RunContext,
+  stage: RunContext["pipeline"]["stages"][number],
+  runSignal: AbortSignal,
+): Promise<StageResult> {
   const kind = stage.type === "build" ? `builder ${stage.builder}` : stage.type;
   ctx.log(stageHeader(stage.name, kind));
   const started = performance.now();
@@ -166,6 +176,11 @@ async function runTimedStage(ctx: RunContext, stage: RunContext["pipeline"]["sta
   } catch (err) {
     const error = err as Error & { code?: string };
     ctx.log(`error: ${error.code ? `${error.code}: ` : ""}${error.message}`);
-    return { ...base, status: runSignal.aborted ? "cancelled" : "failed", durationMs: performance.now() - started, detail: error.code ?? error.message.split("\n")[0] };
+    return {
+      ...base,
+      status: runSignal.aborted ? "cancelled" : "failed",
+      durationMs: performance.now() - started,
+      detail: error.code ?? error.message.split("\n")[0],
+    };
   }
 }

@@ -9,12 +9,21 @@ export interface StageResult {
 }
 
 export function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : ms < 120_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  return ms < 10_000
+    ? `${(ms / 1000).toFixed(2)}s`
+    : ms < 120_000
+      ? `${(ms / 1000).toFixed(1)}s`
+      : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
 /** The final table printed after a run: stage, status, duration, detail. */
 export function formatStageTable(stages: StageResult[]): string[] {
-  const rows = stages.map((s) => [s.name, s.status, s.status === "skipped" ? "-" : formatSeconds(s.durationMs), s.detail ?? ""]);
+  const rows = stages.map((s) => [
+    s.name,
+    s.status,
+    s.status === "skipped" ? "-" : formatSeconds(s.durationMs),
+    s.detail ?? "",
+  ]);
   const header = ["STAGE", "STATUS", "DURATION", "DETAIL"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>

@@ -1,5 +1,5 @@
-import type { Engine } from "../engine/index.js";
 import type { Workspace } from "../builders/index.js";
+import type { Engine } from "../engine/index.js";
 import type { Pipeline, RefInfo, VersionInfo } from "../pipelines/index.js";
 
 /** Everything a stage executor needs to know about the run it belongs to. */

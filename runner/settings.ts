@@ -1,4 +1,4 @@
-import { hostname, homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 
 /** Where local runs keep run numbers, artifacts and temporary workspaces. */

@@ -59,8 +59,17 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
     waitFor(pattern, timeoutMs = 120_000) {
       if (pattern.test(all)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${all}`)), timeoutMs);
-        waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) });
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${pattern}; output:\n${all}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          pattern,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
         void done.then(() => {
           clearTimeout(timer);
           if (!pattern.test(all)) reject(new Error(`slipway exited before ${pattern}; output:\n${all}`));

@@ -50,7 +50,7 @@ export function createFixtureRepo(extra: Record<string, string> = {}): FixtureRe
   git(dir, "checkout", "-qb", "feature/broken");
   writeFileSync(
     join(dir, "src", "greet.js"),
-    'export function greet(name) {\n  return `goodbye, ${name}`;\n}\n',
+    ["export function greet(name) {", "  return 'goodbye, ' + name;", "}", ""].join("\n"),
   );
   git(dir, "commit", "-qam", "break greet");
   git(dir, "checkout", "-q", "develop");

@@ -90,7 +90,8 @@ describe("slipway run (real engine, real git)", () => {
   });
 
   it("reuses the builder image on the next run: same id, no build", async () => {
-    const builders = async () => (await engine.docker.listImages({ filters: { reference: ["slipway-builder/node"] } })).map((i) => i.Id).sort();
+    const builders = async () =>
+      (await engine.docker.listImages({ filters: { reference: ["slipway-builder/node"] } })).map((i) => i.Id).sort();
     const before = await builders();
     expect(before.length).toBeGreaterThan(0);
     const result = await runCli(["run", "--repo", repo.dir, "--ref", "release/1.0", "--only", "build"], env());
@@ -143,7 +144,9 @@ describe("slipway run (real engine, real git)", () => {
   });
 
   it("refuses an invalid pipeline with file:line:column and exit 1", async () => {
-    const bad = createFixtureRepo({ "slipway.yml": "name: bad\nstages:\n  - name: build\n    builder: nope\n    commands: [true]\n" });
+    const bad = createFixtureRepo({
+      "slipway.yml": "name: bad\nstages:\n  - name: build\n    builder: nope\n    commands: [true]\n",
+    });
     try {
       const result = await runCli(["run", "--repo", bad.dir], env());
       expect(result.code).toBe(1);

@@ -19,7 +19,9 @@ const expected: Expected[] = JSON.parse(readFileSync(join(dir, "expected.json"),
 
 describe("broken pipeline fixtures", () => {
   it("has an expectation for every fixture and at least 30 fixtures", () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith(".yml")).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".yml"))
+      .sort();
     expect(files.length).toBeGreaterThanOrEqual(30);
     expect(expected.map((e) => e.file).sort()).toEqual(files);
   });
@@ -38,7 +40,9 @@ describe("broken pipeline fixtures", () => {
 
   it("covers every error code except NOT_FOUND (tested on its own)", () => {
     const used = new Set(expected.flatMap((e) => e.problems.map((p) => `SLIPWAY_E_PIPELINE_${p.code}`)));
-    const missing = Object.keys(PIPELINE_ERROR_CODES).filter((c) => !used.has(c) && c !== "SLIPWAY_E_PIPELINE_NOT_FOUND");
+    const missing = Object.keys(PIPELINE_ERROR_CODES).filter(
+      (c) => !used.has(c) && c !== "SLIPWAY_E_PIPELINE_NOT_FOUND",
+    );
     expect(missing).toEqual([]);
   });
 });
@@ -73,6 +77,8 @@ describe("hints and messages", () => {
   it("formats problems compiler-style", async () => {
     const result = await loadPipelineFile(join(dir, "10-unknown-stage-key.yml"));
     const line = formatProblem({ ...(result.problems[1] as (typeof result.problems)[number]), file: "slipway.yml" });
-    expect(line).toBe('slipway.yml:7:5: error SLIPWAY_E_PIPELINE_UNKNOWN_KEY: unknown key "comands" in stages[0] (did you mean "commands"?)');
+    expect(line).toBe(
+      'slipway.yml:7:5: error SLIPWAY_E_PIPELINE_UNKNOWN_KEY: unknown key "comands" in stages[0] (did you mean "commands"?)',
+    );
   });
 });

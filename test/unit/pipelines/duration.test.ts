@@ -18,9 +18,12 @@ describe("parseDuration", () => {
     expect(parseDuration(input)).toEqual({ ok: true, seconds });
   });
 
-  it.each<string | number>(["", "5 minutes", "10x", "30s1m", "1m1m", "-5s", "s", -1, Number.POSITIVE_INFINITY])("%j is rejected", (input) => {
-    expect(parseDuration(input).ok).toBe(false);
-  });
+  it.each<string | number>(["", "5 minutes", "10x", "30s1m", "1m1m", "-5s", "s", -1, Number.POSITIVE_INFINITY])(
+    "%j is rejected",
+    (input) => {
+      expect(parseDuration(input).ok).toBe(false);
+    },
+  );
 
   it("formats whole seconds back", () => {
     expect([0, 90, 3723, 60, 1.5].map(formatDuration)).toEqual(["0s", "1m30s", "1h2m3s", "1m", "1.5s"]);

@@ -1,8 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { classifyRef, computeVersion, defaultFlow, type FlowConfig, globMatch, type RefInfo, sanitizeTag } from "../../../pipelines/index.js";
+import {
+  classifyRef,
+  computeVersion,
+  defaultFlow,
+  type FlowConfig,
+  globMatch,
+  type RefInfo,
+  sanitizeTag,
+} from "../../../pipelines/index.js";
 
 const flow = defaultFlow();
-const custom: FlowConfig = { develop: "dev", main: "trunk", feature: "feat/", release: "rel/", hotfix: "fix/", tag: "release-*" };
+const custom: FlowConfig = {
+  develop: "dev",
+  main: "trunk",
+  feature: "feat/",
+  release: "rel/",
+  hotfix: "fix/",
+  tag: "release-*",
+};
 const masterFlow: FlowConfig = { ...flow, main: "master" };
 
 describe("classifyRef", () => {

@@ -66,10 +66,13 @@ describe("planStages", () => {
     expect(plan[0]?.reason).toBeUndefined();
   });
 
-  it.each<FlowKind>(["develop", "feature", "release", "hotfix", "main", "tag", "other"])("a stage without when runs for %s", (kind) => {
-    const plan = planStages(pipeline, { ref: "refs/heads/x", name: "x", kind, isTag: false });
-    expect(plan[0]?.skipped).toBe(false);
-  });
+  it.each<FlowKind>(["develop", "feature", "release", "hotfix", "main", "tag", "other"])(
+    "a stage without when runs for %s",
+    (kind) => {
+      const plan = planStages(pipeline, { ref: "refs/heads/x", name: "x", kind, isTag: false });
+      expect(plan[0]?.skipped).toBe(false);
+    },
+  );
 });
 
 describe("expandTagTemplate", () => {
@@ -93,11 +96,17 @@ describe("expandTagTemplate", () => {
 describe("resolvePushTags", () => {
   const push = (tags: string[]): PushStage => ({ type: "push", name: "push", env: {}, tags });
   it("defaults to the computed tags", () => {
-    expect(resolvePushTags(push([]), classifyRef("develop", defaultFlow()), 4, "abc")).toEqual(["develop-4", "develop"]);
+    expect(resolvePushTags(push([]), classifyRef("develop", defaultFlow()), 4, "abc")).toEqual([
+      "develop-4",
+      "develop",
+    ]);
     expect(resolvePushTags(push([]), classifyRef("refs/tags/v2", defaultFlow()), 4, "abc")).toEqual(["v2", "latest"]);
   });
   it("expands templates and drops duplicates", () => {
     const info = classifyRef("develop", defaultFlow());
-    expect(resolvePushTags(push(["{version}", "develop-{run}", "{branch}"]), info, 4, "abc")).toEqual(["develop-4", "develop"]);
+    expect(resolvePushTags(push(["{version}", "develop-{run}", "{branch}"]), info, 4, "abc")).toEqual([
+      "develop-4",
+      "develop",
+    ]);
   });
 });
