@@ -1,6 +1,7 @@
 import type { Workspace } from "../builders/index.js";
 import type { Engine } from "../engine/index.js";
 import type { Pipeline, RefInfo, VersionInfo } from "../pipelines/index.js";
+import type { StageHandlers } from "./stages.js";
 
 /** Everything a stage executor needs to know about the run it belongs to. */
 export interface RunContext {
@@ -25,6 +26,8 @@ export interface RunContext {
   log(line: string): void;
   /** Builder image refs resolved so far in this run, by builder name. */
   builderImages: Map<string, string>;
+  /** Push and deploy implementations supplied by the daemon. */
+  handlers: StageHandlers;
 }
 
 /** The SLIPWAY_* variables of a run, as steps and compose stacks see them. */

@@ -1,14 +1,22 @@
 import { join } from "node:path";
 import { packageImage, resolveBuilderImage, runStep } from "../builders/index.js";
 import { slipwayLabels } from "../engine/index.js";
-import type { BuildStage, PackageStage, Stage } from "../pipelines/index.js";
+import type { BuildStage, DeployStage, PackageStage, PushStage, Stage } from "../pipelines/index.js";
 import type { RunContext } from "./run-context.js";
 
 export interface StageOutcome {
   ok: boolean;
   cancelled?: boolean;
+  /** The stage decided not to do anything here (reported as skipped, does not fail the run). */
+  skipped?: boolean;
   /** Status line for the final table. */
   detail?: string;
+}
+
+/** Stage kinds whose work needs the daemon's configuration (registries, environments). */
+export interface StageHandlers {
+  push?(ctx: RunContext, stage: PushStage, signal: AbortSignal): Promise<StageOutcome>;
+  deploy?(ctx: RunContext, stage: DeployStage, signal: AbortSignal): Promise<StageOutcome>;
 }
 
 /** Runs one stage of a run; the caller handles headers, timing, timeouts and cancellation. */
@@ -23,11 +31,18 @@ export async function executeStage(ctx: RunContext, stage: Stage, signal: AbortS
       return integrationStage(ctx, stage, signal);
     }
     case "push":
+      if (ctx.handlers.push) return ctx.handlers.push(ctx, stage, signal);
+      return notHere(stage);
     case "deploy":
-      // Pushing needs registry credentials and deploying needs environments: both belong to
-      // the daemon (`slipway serve`), which owns that configuration; a local run says so.
-      return { ok: true, detail: `not run locally: ${stage.type} runs under slipway serve` };
+      if (ctx.handlers.deploy) return ctx.handlers.deploy(ctx, stage, signal);
+      return notHere(stage);
   }
+}
+
+// Pushing needs registry credentials and deploying needs environments: both belong to the
+// daemon (`slipway serve`), which owns that configuration; a local run says so.
+function notHere(stage: Stage): StageOutcome {
+  return { ok: true, skipped: true, detail: `not run locally: ${stage.type} runs under slipway serve` };
 }
 
 /** The image of a builder, built or reused once per run. */

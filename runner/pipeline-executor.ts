@@ -1,0 +1,149 @@
+import { mkdir } from "node:fs/promises";
+import { Workspace } from "../builders/index.js";
+import { collectGarbage, type Engine } from "../engine/index.js";
+import {
+  classifyRef,
+  computeVersion,
+  type Pipeline,
+  type PlannedStage,
+  planStages,
+  type RefInfo,
+  type Stage,
+  type VersionInfo,
+} from "../pipelines/index.js";
+import { type StageResult, stageHeader } from "./report.js";
+import { type RunContext, runEnvironment } from "./run-context.js";
+import { executeStage, type StageHandlers } from "./stages.js";
+
+export interface PipelineRunOptions {
+  engine: Engine;
+  runId: string;
+  runNumber: number;
+  owner: string;
+  pipeline: Pipeline;
+  /** Host directory of the checked-out commit where slipway.yml lives. */
+  workspaceDir: string;
+  ref: { ref: string; sha: string; isTag: boolean };
+  /** `org.opencontainers.image.source`. */
+  source: string;
+  artifactsDir: string;
+  /** Run only these stages; the others are reported as skipped. */
+  only?: string[];
+  /** Stages before this one are reported as skipped ("retry from"), it and later ones run. */
+  fromStage?: string;
+  graceSeconds?: number;
+  signal?: AbortSignal;
+  log(line: string): void;
+  /** Implementations of push/deploy; absent ones report that they do not run here. */
+  handlers?: StageHandlers;
+  onStageStart?(stage: Stage, position: number): void | Promise<void>;
+  onStageEnd?(result: StageResult, position: number): void | Promise<void>;
+}
+
+export interface PipelineRunResult {
+  ok: boolean;
+  cancelled: boolean;
+  refInfo: RefInfo;
+  version: VersionInfo;
+  stages: StageResult[];
+  planned: PlannedStage[];
+}
+
+/** Plans a ref's stages without running anything: the version, tags and which stages run. */
+export function planRun(pipeline: Pipeline, ref: PipelineRunOptions["ref"], runNumber: number) {
+  const refInfo = classifyRef(ref.ref, pipeline.flow, { isTag: ref.isTag });
+  return { refInfo, version: computeVersion(refInfo, runNumber), planned: planStages(pipeline, refInfo) };
+}
+
+/**
+ * Runs the stages of a checked-out pipeline in order until one fails or the run is
+ * cancelled. Shared by `slipway run` and the daemon; the caller owns the checkout, this owns
+ * the workspace volume and removes every labelled resource of the run before returning.
+ */
+export async function executePipeline(opts: PipelineRunOptions): Promise<PipelineRunResult> {
+  const signal = opts.signal ?? new AbortController().signal;
+  const { refInfo, version, planned } = planRun(opts.pipeline, opts.ref, opts.runNumber);
+  const stages: StageResult[] = [];
+  const fromIndex = opts.fromStage ? planned.findIndex((p) => p.stage.name === opts.fromStage) : 0;
+  if (fromIndex < 0) throw new Error(`no stage named ${opts.fromStage}`);
+  const workspace = await Workspace.create(opts.engine, {
+    runId: opts.runId,
+    owner: opts.owner,
+    hostDir: opts.workspaceDir,
+  });
+  try {
+    const ctx: RunContext = {
+      engine: opts.engine,
+      runId: opts.runId,
+      runNumber: opts.runNumber,
+      owner: opts.owner,
+      pipeline: opts.pipeline,
+      workspaceDir: opts.workspaceDir,
+      workspace,
+      artifactsDir: opts.artifactsDir,
+      refInfo,
+      sha: opts.ref.sha,
+      version,
+      source: opts.source,
+      env: runEnvironment({ ...opts, refInfo, sha: opts.ref.sha, version }),
+      graceSeconds: opts.graceSeconds ?? 10,
+      log: opts.log,
+      builderImages: new Map(),
+      handlers: opts.handlers ?? {},
+    };
+    await mkdir(ctx.artifactsDir, { recursive: true });
+    let failed = false;
+    for (const [position, { stage, skipped, reason }] of planned.entries()) {
+      const base = { name: stage.name, type: stage.type, durationMs: 0 };
+      let result: StageResult;
+      if (opts.only && !opts.only.includes(stage.name)) {
+        result = { ...base, status: "skipped", detail: "not selected by --only" };
+      } else if (position < fromIndex) {
+        result = { ...base, status: "skipped", detail: `retry starts at ${opts.fromStage}` };
+      } else if (skipped) {
+        result = { ...base, status: "skipped", detail: reason };
+      } else if (failed || signal.aborted) {
+        result = { ...base, status: "skipped", detail: signal.aborted ? "run cancelled" : "an earlier stage failed" };
+      } else {
+        await opts.onStageStart?.(stage, position);
+        result = await runTimedStage(ctx, stage, signal);
+        failed = result.status === "failed" || result.status === "cancelled";
+      }
+      stages.push(result);
+      await opts.onStageEnd?.(result, position);
+    }
+    const cancelled = signal.aborted || stages.some((s) => s.status === "cancelled");
+    return { ok: !failed && !cancelled, cancelled, refInfo, version, stages, planned };
+  } finally {
+    await workspace[Symbol.asyncDispose]().catch(() => {});
+    // Whatever a stage left behind (a step container mid-stop, a stack) goes now, by label.
+    await collectGarbage(opts.engine, { runId: opts.runId, isAlive: () => false }).catch(() => {});
+  }
+}
+
+async function runTimedStage(ctx: RunContext, stage: Stage, runSignal: AbortSignal): Promise<StageResult> {
+  const kind = stage.type === "build" ? `builder ${stage.builder}` : stage.type;
+  ctx.log(stageHeader(stage.name, kind));
+  const started = performance.now();
+  const timeout = stage.timeoutSeconds ? AbortSignal.timeout(stage.timeoutSeconds * 1000) : undefined;
+  const signal = timeout ? AbortSignal.any([runSignal, timeout]) : runSignal;
+  const base = { name: stage.name, type: stage.type };
+  try {
+    const outcome = await executeStage(ctx, stage, signal);
+    const durationMs = performance.now() - started;
+    if (timeout?.aborted && !runSignal.aborted) {
+      return { ...base, status: "failed", durationMs, detail: `timed out after ${stage.timeoutSeconds}s` };
+    }
+    const status = outcome.cancelled ? "cancelled" : !outcome.ok ? "failed" : outcome.skipped ? "skipped" : "success";
+    return { ...base, status, durationMs, detail: outcome.detail };
+  } catch (err) {
+    const error = err as Error & { code?: string };
+    ctx.log(`error: ${error.code ? `${error.code}: ` : ""}${error.message}`);
+    const durationMs = performance.now() - started;
+    if (timeout?.aborted && !runSignal.aborted) {
+      return { ...base, status: "failed", durationMs, detail: `timed out after ${stage.timeoutSeconds}s` };
+    }
+    const status = runSignal.aborted ? "cancelled" : "failed";
+    return { ...base, status, durationMs, detail: error.code ?? error.message.split("\n")[0] };
+  }
+}
