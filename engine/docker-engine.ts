@@ -3,7 +3,7 @@ import Docker from "dockerode";
 import { packBuildContext } from "./build-context.js";
 import { EngineError, isGone } from "./errors.js";
 import { splitLines } from "./lines.js";
-import type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource } from "./types.js";
+import type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";
 
 /** The only file that talks to the Docker daemon. */
 export class DockerEngine implements Engine {
@@ -108,6 +108,36 @@ export class DockerEngine implements Engine {
   async tagImage(imageId: string, ref: string): Promise<void> {
     const { repo, tag } = splitRef(ref);
     await this.docker.getImage(imageId).tag({ repo, tag });
+  }
+
+  async pushImage(ref: string, auth?: RegistryAuth, onLine?: (line: string) => void): Promise<{ digest?: string }> {
+    const { repo, tag } = splitRef(ref);
+    let digest: string | undefined;
+    let failure: string | undefined;
+    try {
+      // An empty auth object still sends X-Registry-Auth, which registries without auth accept.
+      const options = { tag, authconfig: auth ?? {} } as Docker.ImagePushOptions;
+      const stream = (await this.docker.getImage(repo).push(options)) as NodeJS.ReadableStream;
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err) => (err ? reject(err) : resolve()),
+          (event: { status?: string; id?: string; error?: string; aux?: { Digest?: string } }) => {
+            if (event.aux?.Digest) digest = event.aux.Digest;
+            if (event.error) failure = event.error;
+            else if (event.status && !event.status.startsWith("Pushing")) {
+              onLine?.(`${event.id ? `${event.id}: ` : ""}${event.status}`);
+            }
+          },
+        );
+      });
+    } catch (err) {
+      failure = (err as Error).message;
+    }
+    if (failure) {
+      throw new EngineError("SLIPWAY_E_ENGINE_PUSH_FAILED", `push of ${repo}:${tag} failed: ${failure}`);
+    }
+    return { digest };
   }
 
   async removeImage(ref: string): Promise<void> {

@@ -12,6 +12,8 @@ export const ENGINE_ERROR_CODES = {
   SLIPWAY_E_ENGINE_UNREACHABLE: "The Docker engine did not answer (is dockerd running, is the socket mounted?).",
   SLIPWAY_E_ENGINE_PULL_FAILED: "An image was missing locally and could not be pulled.",
   SLIPWAY_E_ENGINE_BUILD_FAILED: "`docker build` failed; the message holds the builder's last output.",
+  SLIPWAY_E_ENGINE_PUSH_FAILED:
+    "A push was refused by the registry (authentication, network, name); the message is the registry's.",
   SLIPWAY_E_ENGINE_CONTEXT: "The build context could not be read (missing directory or Dockerfile).",
   SLIPWAY_E_GIT_REF_NOT_FOUND: "The requested ref is neither a branch, a tag nor a commit of the repository.",
   SLIPWAY_E_GIT_NOT_A_REPO: "The given directory is not a git repository.",

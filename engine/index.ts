@@ -13,4 +13,4 @@ export {
   slipwayLabels,
 } from "./labels.js";
 export { splitLines } from "./lines.js";
-export type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource } from "./types.js";
+export type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";

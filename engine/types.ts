@@ -20,6 +20,11 @@ export interface Engine {
   /** Builds an image from a directory; the context honours `.dockerignore`. Returns the image id. */
   buildImage(spec: BuildSpec): Promise<string>;
   tagImage(imageId: string, ref: string): Promise<void>;
+  /**
+   * Pushes `repo:tag` to its registry and returns the manifest digest. Credentials go to the
+   * daemon in the X-Registry-Auth header only; they never appear in the progress lines.
+   */
+  pushImage(ref: string, auth?: RegistryAuth, onLine?: (line: string) => void): Promise<{ digest?: string }>;
   removeImage(ref: string): Promise<void>;
 
   /** Creates a named volume; Slipway passes its labels so `gc` can find it. */
@@ -46,6 +51,13 @@ export interface Engine {
   /** Everything carrying all of the given labels (`key=value`, or `key` alone for presence). */
   listResources(labelFilters: string[]): Promise<LabelledResource[]>;
   removeResource(resource: LabelledResource): Promise<void>;
+}
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  /** Registry host, e.g. `127.0.0.1:5000`. */
+  serveraddress: string;
 }
 
 export interface BuildSpec {

@@ -1,4 +1,4 @@
-import { DockerEngine, LABEL } from "../engine/index.js";
+import { DockerEngine, isOwnerAlive, LABEL } from "../engine/index.js";
 
 /**
  * The suite needs a real Docker engine. Without one it fails (never skips), with the
@@ -27,7 +27,9 @@ export async function teardown(): Promise<void> {
   if (process.env.SLIPWAY_TEST_UNIT_ONLY === "1") return;
   const engine = new DockerEngine();
   const leaked = await engine.listResources([`${LABEL.owner}`]);
-  const mine = leaked.filter((r) => r.labels[LABEL.owner]?.startsWith("slipway-test"));
+  // Resources of a live process belong to someone else's run (another suite, a demo); by
+  // teardown this suite's workers have exited, so whatever it leaked has a dead owner.
+  const mine = leaked.filter((r) => r.labels[LABEL.owner]?.startsWith("slipway-test") && !isOwnerAlive(r.labels));
   if (mine.length > 0) {
     for (const r of mine) await engine.removeResource(r).catch(() => {});
     throw new Error(`tests leaked ${mine.length} resource(s): ${mine.map((r) => `${r.kind} ${r.name}`).join(", ")}`);
