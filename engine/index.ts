@@ -14,3 +14,4 @@ export {
 } from "./labels.js";
 export { splitLines } from "./lines.js";
 export type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";
+export { type GitCredentials, GitMirror, type RemoteRef } from "./git-mirror.js";
