@@ -39,7 +39,11 @@ export interface ComposeInvocation {
 }
 
 /** Builds the arguments of one compose command for the given CLI flavour. */
-export function buildInvocation(flavor: ComposeFlavor, target: ComposeTarget | undefined, cmd: ComposeCommand): ComposeInvocation {
+export function buildInvocation(
+  flavor: ComposeFlavor,
+  target: ComposeTarget | undefined,
+  cmd: ComposeCommand,
+): ComposeInvocation {
   if (cmd.kind === "version") return { composeOptions: [], command: "version", args: ["--short"] };
   if (!target) throw new Error(`compose ${cmd.kind} needs a target stack`);
   const composeOptions = ["--ansi", "never", "-p", target.project, "--project-directory", target.projectDirectory];
@@ -66,8 +70,9 @@ export function buildInvocation(flavor: ComposeFlavor, target: ComposeTarget | u
       const args = ["--rm", "-T"];
       for (const [key, value] of Object.entries(cmd.env)) args.push("-e", `${key}=${value}`);
       for (const volume of cmd.volumes) args.push("-v", volume);
-      // `--` keeps a test command starting with `-` from being read as a compose option.
-      return { composeOptions, command: "run", args: [...args, cmd.service, "--", ...cmd.command] };
+      // `--` before the service: both versions then read the service name positionally and pass
+      // everything after it (even `-la`) to the container untouched.
+      return { composeOptions, command: "run", args: [...args, "--", cmd.service, ...cmd.command] };
     }
     case "logs":
       return { composeOptions, command: "logs", args: ["--no-color", `--tail=${cmd.tail}`, ...cmd.services] };

@@ -104,9 +104,13 @@ export async function runCompose(
     // the executable could not be spawned at all.
     if (isComposeResult(err)) return toResult(err);
     const { file, argv } = invocationArgv(cli.flavor, inv);
-    throw new ComposeError("SLIPWAY_E_COMPOSE_NOT_FOUND", `could not run ${file} ${argv.slice(0, 2).join(" ")}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ComposeError(
+      "SLIPWAY_E_COMPOSE_NOT_FOUND",
+      `could not run ${file} ${argv.slice(0, 2).join(" ")}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

@@ -17,8 +17,10 @@ export const COMPOSE_ERROR_CODES = {
   SLIPWAY_E_COMPOSE_TESTS_FAILED: "The test command exited with a non-zero code.",
   SLIPWAY_E_COMPOSE_TIMEOUT: "The stage ran longer than its `timeout`; its stacks were torn down.",
   SLIPWAY_E_COMPOSE_CANCELLED: "The run was cancelled (SIGINT/SIGTERM or an API cancel); its stacks were torn down.",
-  SLIPWAY_E_COMPOSE_DOWN: "Tearing a stack down failed; leftovers carry Slipway's labels and `slipway gc` removes them.",
-  SLIPWAY_E_COMPOSE_JUNIT: "A JUnit XML file the tests wrote could not be parsed (the stage result still counts the rest).",
+  SLIPWAY_E_COMPOSE_DOWN:
+    "Tearing a stack down failed; leftovers carry Slipway's labels and `slipway gc` removes them.",
+  SLIPWAY_E_COMPOSE_JUNIT:
+    "A JUnit XML file the tests wrote could not be parsed (the stage result still counts the rest).",
 } as const;
 
 export type ComposeErrorCode = keyof typeof COMPOSE_ERROR_CODES;

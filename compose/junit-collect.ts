@@ -93,7 +93,9 @@ async function readTar(
   const done = new Promise<void>((resolve, reject) => {
     ex.on("entry", (header, entry, next) => {
       const chunks: Buffer[] = [];
-      entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+      entry.on("data", (chunk: unknown) => {
+        chunks.push(chunk as Buffer);
+      });
       entry.on("end", () => {
         if (header.type !== "file") return next();
         onFile(header.name, header.mtime, Buffer.concat(chunks)).then(() => next(), reject);

@@ -87,7 +87,8 @@ export function parseJUnit(xml: string): JUnitCounts {
       if (selfClosing) closeCase();
       continue;
     }
-    if (!closing && inCase && caseOutcome === "ok") caseOutcome = name === "skipped" ? "skipped" : (name as "failure" | "error");
+    if (!closing && inCase && caseOutcome === "ok")
+      caseOutcome = name === "skipped" ? "skipped" : (name as "failure" | "error");
   }
   // A file holding bare <testcase> elements without any suite still counts.
   closeCase();

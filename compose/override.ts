@@ -57,7 +57,10 @@ export function buildOverride(opts: StackFileOptions): StackFile {
   rejectContainerNames(doc.contents, opts.file, lineCounter);
   const root = doc.toJS({ maxAliasCount: -1 }) as unknown;
   if (!isDict(root) || !isDict(root.services) || Object.keys(root.services).length === 0) {
-    throw new ComposeError("SLIPWAY_E_COMPOSE_FILE", `${opts.file}: no \`services:\` found (compose file format 1 is not supported)`);
+    throw new ComposeError(
+      "SLIPWAY_E_COMPOSE_FILE",
+      `${opts.file}: no \`services:\` found (compose file format 1 is not supported)`,
+    );
   }
   const out: Dict = { ...root };
   const warnings: string[] = [];
@@ -68,13 +71,17 @@ export function buildOverride(opts: StackFileOptions): StackFile {
     const svc: Dict = isDict(raw) ? { ...raw } : {};
     svc.labels = mergeLabels(svc.labels, opts.labels);
     if (Array.isArray(svc.ports)) {
-      svc.ports = svc.ports.map((entry) => {
+      // Two host ports for one container port (`9000:9000` and `9001:9000`) become the same
+      // ephemeral entry, which compose rejects as a duplicate: keep it once.
+      const rewritten = svc.ports.map((entry) => {
         const rewrite = rewritePort(entry);
         if (rewrite.changed) ports.push({ service: name, from: rewrite.from, to: rewrite.to });
         return rewrite.to;
       });
+      svc.ports = [...new Set(rewritten)];
     }
-    if (svc.network_mode === "host") warnings.push(`service "${name}" uses network_mode: host: it shares the host's ports with every other stack`);
+    if (svc.network_mode === "host")
+      warnings.push(`service "${name}" uses network_mode: host: it shares the host's ports with every other stack`);
     const ext = svc.extends;
     if (isDict(ext) && typeof ext.file === "string" && !isAbsolute(ext.file)) {
       // The generated file lives in a temp dir; keep `extends.file` pointing at the user's file.

@@ -25,7 +25,10 @@ export interface ReadinessOptions {
   intervalMs?: number;
 }
 
-type Verdict = { state: "ready" } | { state: "pending"; why: string } | { state: "failed"; why: string; container: ContainerState };
+type Verdict =
+  | { state: "ready" }
+  | { state: "pending"; why: string }
+  | { state: "failed"; why: string; container: ContainerState };
 
 /**
  * Waits until every service is ready, read from the engine: a service with a healthcheck
@@ -48,7 +51,13 @@ export async function waitForServices(opts: ReadinessOptions): Promise<void> {
         pending.delete(service);
         opts.log?.(`service ${service} ready after ${seconds(started)}s`);
       } else if (verdict.state === "failed") {
-        throw await notReady(opts, "SLIPWAY_E_COMPOSE_UNHEALTHY", service, `${verdict.why} after ${seconds(started)}s`, verdict.container);
+        throw await notReady(
+          opts,
+          "SLIPWAY_E_COMPOSE_UNHEALTHY",
+          service,
+          `${verdict.why} after ${seconds(started)}s`,
+          verdict.container,
+        );
       } else {
         last[service] = verdict.why;
       }
