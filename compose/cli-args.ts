@@ -79,7 +79,7 @@ export function buildInvocation(
   }
 }
 
-/** The executable and full argv a flavour runs for an invocation (what `execCompose` spawns). */
+/** The executable and full argv a flavour runs for an invocation (what `runCompose` spawns). */
 export function invocationArgv(flavor: ComposeFlavor, inv: ComposeInvocation): { file: string; argv: string[] } {
   const rest = [...inv.composeOptions, inv.command, ...inv.args];
   return flavor === "v2" ? { file: "docker", argv: ["compose", ...rest] } : { file: "docker-compose", argv: rest };
