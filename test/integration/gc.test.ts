@@ -27,4 +27,25 @@ describe("slipway gc after a crashed run", () => {
     expect(gc.stdout).toMatch(new RegExp(`^removed volume slipway-ws-${runId}$`, "m"));
     expect(await engine.listResources([`${LABEL.run}=${runId}`])).toEqual([]);
   });
+
+  it("reaps a compose stack orphaned by kill -9 at the start of the next `slipway run`", async () => {
+    const app = createFixtureRepo();
+    try {
+      const run = startCli(["run", "--repo", app.dir, "--ref", "develop"]);
+      await run.waitFor(/\[shard 1\].*(ready|healthy|\$ node it\/hello\.mjs)/i, 240_000);
+      const runId = /^run (\S+): /m.exec(run.output())?.[1] ?? "";
+      run.child.kill("SIGKILL");
+      await run.done;
+      const orphans = await engine.listResources([`${LABEL.run}=${runId}`]);
+      expect(orphans.filter((r) => r.kind === "network").length).toBeGreaterThanOrEqual(2);
+      expect(orphans.some((r) => r.kind === "container" && r.labels["com.docker.compose.project"])).toBe(true);
+
+      const next = await runCli(["run", "--repo", app.dir, "--ref", "develop", "--only", "build"]);
+      expect(next.code, next.stdout + next.stderr).toBe(0);
+      expect(next.stdout).toMatch(/^gc: removed \d+ resource\(s\) of dead runs$/m);
+      expect(await engine.listResources([`${LABEL.run}=${runId}`])).toEqual([]);
+    } finally {
+      app.cleanup();
+    }
+  });
 });

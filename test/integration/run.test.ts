@@ -52,6 +52,9 @@ describe("slipway run (real engine, real git)", () => {
     expect(result.stdout).toMatch(/^# pass 2$/m);
     expect(result.stdout).toMatch(/^build\s+success/m);
     expect(result.stdout).toMatch(/^package\s+success/m);
+    // The integration stage ran two isolated stacks of the image just packaged (it checks the version).
+    expect(result.stdout).toMatch(/^integration\s+success\s+\S+\s+2\/2 shard\(s\) passed, tests 4 passed 0 failed/m);
+    expect(result.stdout).toMatch(/^push\s+skipped\s+-\s+not run locally/m);
     expect(existsSync(join(repo.dir, "out"))).toBe(false);
 
     const sha = git(repo.dir, "rev-parse", "develop");

@@ -1,0 +1,67 @@
+import type { Secret } from "./secret.js";
+import type { ListenAddress, RepositoryTransport } from "./values.js";
+
+/** The validated, deep-frozen configuration of `slipway serve`. Produced only by `loadConfig`. */
+
+export interface GitCredentials {
+  /** Plain text: user names are not secret (see `readUsername`). */
+  readonly username: string;
+  readonly password: Secret;
+}
+
+export interface RepositoryConfig {
+  /** `[a-z0-9][a-z0-9._-]*`; the `:repo` of `/api/hooks/:repo`. */
+  readonly name: string;
+  readonly url: string;
+  /** Which of git's URL forms `url` is. */
+  readonly transport: RepositoryTransport;
+  /** Seconds between polls, or false to rely on webhooks only. */
+  readonly pollSeconds: number | false;
+  /** Branch globs to follow (`*` matches anything, including `/`). */
+  readonly branches: readonly string[];
+  /** Glob of tags to follow. */
+  readonly tags: string;
+  readonly webhookSecret?: Secret;
+  /** Only for http(s) URLs. */
+  readonly credentials?: GitCredentials;
+}
+
+export interface RegistryConfig {
+  /** `host[:port]`, as in image references. */
+  readonly host: string;
+  readonly username: string;
+  readonly password: Secret;
+}
+
+/** What is known about an API token besides its hash, which stays in a closure. */
+export interface ApiTokenInfo {
+  readonly name: string;
+  readonly source: "file" | "env";
+}
+
+export interface Config {
+  /** The file the configuration came from; undefined when only defaults and environment applied. */
+  readonly file?: string;
+  readonly listen: ListenAddress;
+  /** Absolute. */
+  readonly dataDir: string;
+  /** The store URL (may carry a password, hence a Secret); undefined = SQLite in `dataDir`. */
+  readonly store?: Secret;
+  readonly runnerId: string;
+  readonly concurrency: number;
+  readonly logRetentionSeconds: number;
+  /** Whether GET endpoints answer without a token. */
+  readonly publicRead: boolean;
+  readonly apiTokens: readonly ApiTokenInfo[];
+  readonly repositories: readonly RepositoryConfig[];
+  readonly registries: readonly RegistryConfig[];
+  repository(name: string): RepositoryConfig | undefined;
+  /**
+   * The name of the API token `token` is, or undefined. Compares SHA-256 digests with
+   * `timingSafeEqual` against every token, so neither the time taken nor an early exit tells
+   * an attacker how close a guess was or which token it matched.
+   */
+  verifyToken(token: string): string | undefined;
+  /** Every resolved secret value (webhook secrets, passwords, store password), for log masking. */
+  secrets(): string[];
+}
