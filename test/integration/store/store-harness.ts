@@ -33,10 +33,18 @@ export const ENGINES: EngineName[] = ["sqlite", "postgres"];
 /**
  * Fails (never skips) when PostgreSQL does not answer, in CI and outside it alike, naming the
  * script that provisions it: a store suite that silently ran on one engine would prove nothing
- * about the other.
+ * about the other. Called before every test (by `createTestDatabase`) so each PostgreSQL test
+ * is reported as failed rather than skipped, as a failing `beforeAll` would leave them.
  */
-export async function requireEngine(engine: EngineName): Promise<void> {
-  if (engine !== "postgres") return;
+export function requireEngine(engine: EngineName): Promise<void> {
+  if (engine !== "postgres") return Promise.resolve();
+  pgCheck ??= checkPostgres();
+  return pgCheck;
+}
+
+let pgCheck: Promise<void> | undefined;
+
+async function checkPostgres(): Promise<void> {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();
@@ -53,6 +61,7 @@ export async function requireEngine(engine: EngineName): Promise<void> {
 }
 
 export async function createTestDatabase(engine: EngineName): Promise<TestDatabase> {
+  await requireEngine(engine);
   const dataDir = await mkdtemp(join(tmpdir(), "slipway-store-"));
   const stores: Store[] = [];
   const open = async (opts: { migrate?: boolean } = {}, url: string | undefined) => {

@@ -1,6 +1,6 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NewRun, Store } from "../../../runner/store/index.js";
-import { codeOf, createTestDatabase, ENGINES, requireEngine, type TestDatabase } from "./store-harness.js";
+import { codeOf, createTestDatabase, ENGINES, type TestDatabase } from "./store-harness.js";
 
 const run = (over: Partial<NewRun> = {}): NewRun => ({
   repository: "acme/api",
@@ -15,7 +15,6 @@ describe.each(ENGINES)("store runs on %s", (engine) => {
   let db: TestDatabase;
   let store: Store;
 
-  beforeAll(() => requireEngine(engine));
   beforeEach(async () => {
     db = await createTestDatabase(engine);
     store = await db.open();

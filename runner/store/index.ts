@@ -1,0 +1,7 @@
+/** Public surface of `runner/store/`: the persistent store (SQLite by default, or PostgreSQL). */
+export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
+export { LATEST_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
+export { type OpenStoreOptions, openStore, parseStoreUrl, SQLITE_FILE, type StoreTarget } from "./open-store.js";
+export type { Store } from "./store.js";
+export type * from "./types.js";
+export { RUN_STATUSES, RUN_TRIGGERS, STAGE_STATUSES } from "./types.js";

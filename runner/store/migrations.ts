@@ -1,0 +1,194 @@
+import { StoreError } from "./errors.js";
+import type { SqlDriver } from "./sql-driver.js";
+
+/**
+ * Versioned schema migrations. A migration is never edited once released: changes go into a
+ * new version. Each engine has its own DDL (types differ: BLOB/BYTEA, TEXT/JSONB, INTEGER/
+ * BIGINT for epoch milliseconds) but the same tables, columns and indexes, because the query
+ * code is shared.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+const RUN_STATUS_CHECK = "CHECK (status IN ('queued', 'running', 'success', 'failed', 'cancelled'))";
+const TRIGGER_CHECK = "CHECK (trigger_kind IN ('push', 'poll', 'manual', 'retry', 'api'))";
+const STAGE_STATUS_CHECK = "CHECK (status IN ('pending', 'running', 'success', 'failed', 'skipped', 'cancelled'))";
+
+/** Shared DDL with the engine's types substituted: {ts} epoch ms, {json}, {bytes}, {serial}. */
+function ddl(sql: string, engine: "sqlite" | "postgres"): string {
+  const types =
+    engine === "sqlite"
+      ? { ts: "INTEGER", json: "TEXT", bytes: "BLOB", serial: "INTEGER PRIMARY KEY AUTOINCREMENT" }
+      : { ts: "BIGINT", json: "JSONB", bytes: "BYTEA", serial: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" };
+  return sql.replace(/\{(ts|json|bytes|serial)\}/g, (_, key: keyof typeof types) => types[key]);
+}
+
+function both(version: number, name: string, sql: string): Migration {
+  return { version, name, sqlite: ddl(sql, "sqlite"), postgres: ddl(sql, "postgres") };
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  both(
+    1,
+    "repositories, runs, stages",
+    `CREATE TABLE repositories (
+       name TEXT PRIMARY KEY,
+       url TEXT NOT NULL,
+       config {json} NOT NULL,
+       last_run_number INTEGER NOT NULL DEFAULT 0,
+       created_at {ts} NOT NULL,
+       updated_at {ts} NOT NULL
+     );
+     CREATE TABLE runs (
+       id TEXT PRIMARY KEY,
+       repository TEXT NOT NULL REFERENCES repositories (name) ON DELETE CASCADE,
+       number INTEGER NOT NULL,
+       ref TEXT NOT NULL,
+       sha TEXT NOT NULL,
+       flow_kind TEXT NOT NULL,
+       version TEXT,
+       trigger_kind TEXT NOT NULL ${TRIGGER_CHECK},
+       actor TEXT,
+       status TEXT NOT NULL ${RUN_STATUS_CHECK},
+       owner TEXT,
+       dedupe_key TEXT,
+       retry_of TEXT REFERENCES runs (id) ON DELETE SET NULL,
+       error TEXT,
+       pipeline_snapshot TEXT,
+       created_at {ts} NOT NULL,
+       started_at {ts},
+       finished_at {ts},
+       UNIQUE (repository, number),
+       UNIQUE (repository, dedupe_key)
+     );
+     CREATE INDEX runs_repository_id ON runs (repository, id);
+     CREATE INDEX runs_status_id ON runs (status, id);
+     CREATE INDEX runs_ref_id ON runs (ref, id);
+     CREATE INDEX runs_flow_kind_id ON runs (flow_kind, id);
+     CREATE TABLE stages (
+       run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+       name TEXT NOT NULL,
+       type TEXT NOT NULL,
+       position INTEGER NOT NULL,
+       status TEXT NOT NULL ${STAGE_STATUS_CHECK},
+       started_at {ts},
+       finished_at {ts},
+       duration_ms {ts},
+       detail TEXT,
+       PRIMARY KEY (run_id, name)
+     );`,
+  ),
+  both(
+    2,
+    "chunked logs, artifacts",
+    `CREATE TABLE log_streams (
+       run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+       stage TEXT NOT NULL,
+       size {ts} NOT NULL,
+       chunks INTEGER NOT NULL,
+       PRIMARY KEY (run_id, stage)
+     );
+     CREATE TABLE log_chunks (
+       run_id TEXT NOT NULL,
+       stage TEXT NOT NULL,
+       byte_offset {ts} NOT NULL,
+       byte_length INTEGER NOT NULL,
+       data {bytes} NOT NULL,
+       PRIMARY KEY (run_id, stage, byte_offset),
+       FOREIGN KEY (run_id, stage) REFERENCES log_streams (run_id, stage) ON DELETE CASCADE
+     );
+     CREATE TABLE artifacts (
+       id {serial},
+       run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+       stage TEXT NOT NULL,
+       path TEXT NOT NULL,
+       size {ts} NOT NULL,
+       sha256 TEXT NOT NULL,
+       created_at {ts} NOT NULL,
+       UNIQUE (run_id, stage, path)
+     );`,
+  ),
+  both(
+    3,
+    "audit events, API tokens",
+    `CREATE TABLE audit_events (
+       id {serial},
+       created_at {ts} NOT NULL,
+       actor TEXT NOT NULL,
+       action TEXT NOT NULL,
+       target TEXT NOT NULL,
+       detail {json}
+     );
+     CREATE TABLE api_tokens (
+       id TEXT PRIMARY KEY,
+       name TEXT NOT NULL,
+       token_sha256 TEXT NOT NULL UNIQUE,
+       created_at {ts} NOT NULL,
+       revoked_at {ts}
+     );`,
+  ),
+];
+
+export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts} NOT NULL)`;
+
+/** Highest applied version; 0 when the database has never been migrated. */
+export async function schemaVersion(db: SqlDriver): Promise<number> {
+  try {
+    const row = await db.get("SELECT MAX(version) AS version FROM schema_migrations");
+    return row?.version === null || row?.version === undefined ? 0 : Number(row.version);
+  } catch (err) {
+    // SQLite: "no such table"; PostgreSQL: 42P01 "relation ... does not exist".
+    if (/no such table|does not exist/.test((err as Error).message)) return 0;
+    throw err;
+  }
+}
+
+/**
+ * Applies the missing migrations in order, each with its bookkeeping row in one transaction,
+ * so a failure leaves the previous version intact. Refuses a database that a newer Slipway has
+ * migrated, rather than running against a schema it does not know.
+ */
+export async function runMigrations(db: SqlDriver): Promise<{ applied: number[] }> {
+  return db.withMigrationLock(async () => {
+    await db.exec(ddl(CREATE_MIGRATIONS_TABLE, db.engine));
+    const current = await schemaVersion(db);
+    if (current > LATEST_VERSION) {
+      throw new StoreError(
+        "SLIPWAY_E_STORE_SCHEMA_TOO_NEW",
+        `${db.location} has schema version ${current}; this Slipway knows up to ${LATEST_VERSION}: upgrade Slipway`,
+      );
+    }
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      try {
+        const done = await db.transaction(async (q) => {
+          // Another SQLite process may have applied it since we read the version.
+          if (await q.get("SELECT 1 FROM schema_migrations WHERE version = ?", [m.version])) return false;
+          await q.exec(m[db.engine]);
+          await q.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+            m.version,
+            m.name,
+            Date.now(),
+          ]);
+          return true;
+        });
+        if (done) applied.push(m.version);
+      } catch (err) {
+        throw new StoreError(
+          "SLIPWAY_E_STORE_MIGRATION_FAILED",
+          `migration ${m.version} (${m.name}) failed on ${db.location}: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+    return { applied };
+  });
+}
