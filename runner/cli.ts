@@ -1,8 +1,11 @@
 import { parseArgs } from "node:util";
 import { collectGarbage, DockerEngine, EngineError } from "../engine/index.js";
 import { formatProblem, loadPipelineFile } from "../pipelines/index.js";
+import { cancelCommand, logsCommand, retryCommand, runsCommand, triggerCommand } from "./cli-remote.js";
+import { ConfigError, formatConfigProblem, loadConfig } from "./config/index.js";
 import { runLocal } from "./local-run.js";
 import { formatStageTable } from "./report.js";
+import { startDaemon } from "./serve/daemon.js";
 import { defaultDataDir, defaultRunnerId } from "./settings.js";
 
 const USAGE = `usage: slipway <command> [options]
@@ -11,6 +14,11 @@ commands:
   run [--repo DIR] [--ref REF] [--only STAGE...]   run a ref's pipeline on the local Docker engine
   validate [FILE]                                  check a pipeline file (default ./slipway.yml)
   gc [--dry-run]                                   remove containers, networks and volumes of dead runs
+  serve [--config FILE]                            the daemon: follows repositories, queue, API on :8080
+
+client commands (talk to a daemon at $SLIPWAY_URL with $SLIPWAY_TOKEN):
+  trigger REPO REF        runs [--repo R] [--status S]        logs RUN [--follow]
+  cancel RUN              retry RUN [--from STAGE|failed]
 
 environment: SLIPWAY_DATA_DIR (run numbers, artifacts), SLIPWAY_RUNNER_ID (owner label), DOCKER_HOST`;
 
@@ -31,6 +39,18 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
         return await validateCommand(rest, io);
       case "gc":
         return await gcCommand(rest, io);
+      case "serve":
+        return await serveCommand(rest, io);
+      case "trigger":
+        return await triggerCommand(rest, io);
+      case "runs":
+        return await runsCommand(rest, io);
+      case "logs":
+        return await logsCommand(rest, io);
+      case "cancel":
+        return await cancelCommand(rest, io);
+      case "retry":
+        return await retryCommand(rest, io);
       case undefined:
       case "help":
       case "--help":
@@ -46,6 +66,32 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
     io.err(`slipway: ${e.code ? `${e.code}: ` : ""}${e.message}`);
     return e instanceof EngineError || e.code ? 1 : 2;
   }
+}
+
+async function serveCommand(args: string[], io: Out): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: "string" } } });
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ file: values.config, env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) io.err(formatConfigProblem(p));
+      io.err(`slipway serve: ${err.code}: ${err.problems.length} problem(s) in the configuration`);
+      return 1;
+    }
+    throw err;
+  }
+  const daemon = await startDaemon(config, { log: io.out });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      io.out(`${signal}: stopping (cancelling running runs, cleaning up)...`);
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await daemon.close();
+  return 0;
 }
 
 async function validateCommand(args: string[], io: Out): Promise<number> {

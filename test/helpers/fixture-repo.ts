@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const EXAMPLE = join(ROOT, "examples", "hello-node");
@@ -11,15 +12,25 @@ export function git(dir: string, ...args: string[]): string {
   return execFileSync("git", args, {
     cwd: dir,
     encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "Fixture",
-      GIT_AUTHOR_EMAIL: "fixture@example.test",
-      GIT_COMMITTER_NAME: "Fixture",
-      GIT_COMMITTER_EMAIL: "fixture@example.test",
-    },
+    env: { ...process.env, ...GIT_IDENTITY },
   }).trim();
 }
+
+/**
+ * git, without blocking the event loop: needed when the command waits on this very process
+ * (a `git push` whose post-receive hook calls a daemon running in the test process).
+ */
+export async function gitAsync(dir: string, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)("git", args, { cwd: dir, env: { ...process.env, ...GIT_IDENTITY } });
+  return stdout.trim();
+}
+
+const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: "Fixture",
+  GIT_AUTHOR_EMAIL: "fixture@example.test",
+  GIT_COMMITTER_NAME: "Fixture",
+  GIT_COMMITTER_EMAIL: "fixture@example.test",
+};
 
 export interface FixtureRepo {
   dir: string;

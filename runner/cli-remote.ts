@@ -1,0 +1,106 @@
+import { parseArgs } from "node:util";
+import { ApiClient } from "./client.js";
+import type { RunRow, StageRow } from "./store/index.js";
+
+type Out = { out(line: string): void; err(line: string): void };
+
+/** `slipway trigger REPO REF`: queues a manual run. */
+export async function triggerCommand(args: string[], io: Out): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { sha: { type: "string" } } });
+  const [repo, ref] = positionals;
+  if (!repo || !ref) {
+    io.err("usage: slipway trigger REPO REF [--sha SHA]");
+    return 2;
+  }
+  const { run } = await ApiClient.fromEnv().json<{ run: RunRow }>("POST", `/api/repos/${repo}/runs`, {
+    ref,
+    sha: values.sha,
+  });
+  io.out(`queued ${run.repository} #${run.number} (${run.id}) ${run.ref} @ ${run.sha.slice(0, 12)}`);
+  return 0;
+}
+
+/** `slipway runs [--repo R] [--status S] [--limit N]`: the newest runs. */
+export async function runsCommand(args: string[], io: Out): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { repo: { type: "string" }, status: { type: "string" }, limit: { type: "string", default: "20" } },
+  });
+  const q = new URLSearchParams({ limit: values.limit });
+  if (values.repo) q.set("repository", values.repo);
+  if (values.status) q.set("status", values.status);
+  const { runs } = await ApiClient.fromEnv().json<{ runs: RunRow[] }>("GET", `/api/runs?${q}`);
+  io.out("ID                          REPOSITORY  #    REF                       STATUS     VERSION");
+  for (const r of runs) {
+    io.out(
+      `${r.id.padEnd(27)} ${r.repository.padEnd(11)} ${String(r.number).padEnd(4)} ${r.ref.replace(/^refs\/(heads|tags)\//, "").padEnd(25)} ${r.status.padEnd(10)} ${r.version ?? ""}`,
+    );
+  }
+  return 0;
+}
+
+/** `slipway logs RUN [--follow]`: every stage's log in order; with --follow, live until the run ends. */
+export async function logsCommand(args: string[], io: Out): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { follow: { type: "boolean", short: "f" } },
+  });
+  const [runId] = positionals;
+  if (!runId) {
+    io.err("usage: slipway logs RUN [--follow]");
+    return 2;
+  }
+  const client = ApiClient.fromEnv();
+  const write = (text: string) => process.stdout.write(text);
+  const done = new Set<string>();
+  for (;;) {
+    const { run, stages } = await client.json<{ run: RunRow; stages: StageRow[] }>("GET", `/api/runs/${runId}`);
+    const pending = stages
+      .filter((s) => !done.has(s.name) && s.status !== "skipped")
+      .sort((a, b) => a.position - b.position);
+    const finished = run.status !== "queued" && run.status !== "running";
+    for (const stage of pending) {
+      if (stage.status === "running" && !values.follow) break;
+      io.out(`── ${stage.name} (${stage.status}) ──`);
+      if (stage.status === "running") await client.followLog(runId, stage.name, 0, write);
+      else write(await client.log(runId, stage.name));
+      done.add(stage.name);
+    }
+    if (!values.follow || finished) {
+      const setup = await client.log(runId, "_setup");
+      if (setup.trim()) io.out(`── setup ──\n${setup.trimEnd()}`);
+      io.out(`run ${run.id} ${run.status}${run.error ? `: ${run.error}` : ""}`);
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** `slipway cancel RUN` and `slipway retry RUN [--from STAGE|failed]`. */
+export async function cancelCommand(args: string[], io: Out): Promise<number> {
+  const [runId] = args;
+  if (!runId) {
+    io.err("usage: slipway cancel RUN");
+    return 2;
+  }
+  const { run } = await ApiClient.fromEnv().json<{ run: RunRow }>("POST", `/api/runs/${runId}/cancel`);
+  io.out(`run ${run.id} ${run.status}`);
+  return 0;
+}
+
+export async function retryCommand(args: string[], io: Out): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { from: { type: "string" } } });
+  const [runId] = positionals;
+  if (!runId) {
+    io.err("usage: slipway retry RUN [--from STAGE|failed]");
+    return 2;
+  }
+  const { run, fromStage } = await ApiClient.fromEnv().json<{ run: RunRow; fromStage: string | null }>(
+    "POST",
+    `/api/runs/${runId}/retry`,
+    values.from ? { fromStage: values.from } : {},
+  );
+  io.out(`queued retry ${run.id} (#${run.number})${fromStage ? ` from stage ${fromStage}` : ""}`);
+  return 0;
+}

@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { DaemonContext } from "./context.js";
+
+/** Who made a request: a token's name, or undefined for anonymous. */
+export async function requestActor(ctx: DaemonContext, req: FastifyRequest): Promise<string | undefined> {
+  const header = req.headers.authorization ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) return undefined;
+  const fromConfig = ctx.config.verifyToken(match[1]);
+  if (fromConfig) return fromConfig;
+  return (await ctx.store.verifyApiToken(match[1]))?.name;
+}
+
+/**
+ * Mutating endpoints need an API token (configured, or created in the store; both are only
+ * kept hashed). Reads need one too unless `public_read` is on.
+ */
+export function authGuard(ctx: DaemonContext) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.url.startsWith("/api/hooks/")) return; // forges authenticate with their own signatures
+    const readOnly = req.method === "GET" || req.method === "HEAD";
+    if (readOnly && (ctx.config.publicRead || !req.url.startsWith("/api/"))) return;
+    const actor = await requestActor(ctx, req);
+    if (!actor) {
+      return reply
+        .code(401)
+        .header("www-authenticate", 'Bearer realm="slipway"')
+        .send({
+          error: "SLIPWAY_E_API_UNAUTHORIZED",
+          message: "an API token is required (Authorization: Bearer <token>)",
+        });
+    }
+    (req as FastifyRequest & { actor?: string }).actor = actor;
+  };
+}
+
+export function actorOf(req: FastifyRequest): string {
+  return (req as FastifyRequest & { actor?: string }).actor ?? "anonymous";
+}

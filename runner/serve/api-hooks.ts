@@ -1,0 +1,47 @@
+import type { FastifyInstance } from "fastify";
+import { DEFAULT_MAX_BYTES, parseWebhook } from "../hooks/index.js";
+import type { DaemonContext } from "./context.js";
+
+/**
+ * `POST /api/hooks/:repo`: GitHub, Gitea, GitLab push/tag events and the plain JSON form.
+ * The body is taken raw (signatures are over the exact bytes) and capped; the same delivery
+ * id twice starts one run (it is the run's dedupe key).
+ */
+export function registerHookRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: DEFAULT_MAX_BYTES }, (_req, body, done) =>
+      done(null, body),
+    );
+    scope.post<{ Params: { repo: string } }>(
+      "/api/hooks/:repo",
+      { bodyLimit: DEFAULT_MAX_BYTES },
+      async (req, reply) => {
+        const repo = ctx.config.repository(req.params.repo);
+        if (!repo) {
+          return reply
+            .code(404)
+            .send({ error: "SLIPWAY_E_HOOK_UNKNOWN_REPOSITORY", message: `no repository ${req.params.repo}` });
+        }
+        const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const parsed = parseWebhook(
+          { headers: req.headers, rawBody },
+          { name: repo.name, secret: repo.webhookSecret?.reveal() },
+        );
+        if (!parsed.ok) return reply.code(parsed.status).send({ error: parsed.code, message: parsed.message });
+        const event = parsed.event;
+        if (event.kind === "ping") return reply.code(200).send({ ok: true, ping: true });
+        if (event.kind === "delete") return reply.code(202).send({ ignored: `${event.ref} was deleted` });
+        const result = await ctx.triggers.trigger(repo, {
+          ref: event.ref,
+          sha: event.sha,
+          trigger: "push",
+          actor: event.actor,
+          dedupeKey: `hook:${event.deliveryId}`,
+        });
+        if (!result.started) return reply.code(202).send({ ignored: result.reason });
+        return reply.code(result.duplicate ? 200 : 201).send({ run: result.run, duplicate: result.duplicate });
+      },
+    );
+  });
+}

@@ -1,0 +1,209 @@
+import { Readable } from "node:stream";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { FLOW_KINDS, type FlowKind } from "../../pipelines/index.js";
+import { RUN_STATUSES, type RunStatus } from "../store/index.js";
+import { actorOf } from "./api-auth.js";
+import type { DaemonContext } from "./context.js";
+import type { LiveEvent } from "./live-logs.js";
+import { SETUP_LOG } from "./run-executor.js";
+
+type RunParams = { id: string };
+type LogParams = { id: string; stage: string };
+
+function apiError(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.code(status).send({ error: code, message });
+}
+
+/** Runs: list, detail, logs (whole or live over SSE), cancel, retry. */
+export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  app.get<{ Querystring: Record<string, string | undefined> }>("/api/runs", async (req, reply) => {
+    const q = req.query;
+    if (q.status && !RUN_STATUSES.includes(q.status as RunStatus)) {
+      return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", `status must be one of ${RUN_STATUSES.join(", ")}`);
+    }
+    if (q.flowKind && !FLOW_KINDS.includes(q.flowKind as FlowKind)) {
+      return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", `flowKind must be one of ${FLOW_KINDS.join(", ")}`);
+    }
+    const limit = q.limit === undefined ? 50 : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", "limit must be an integer from 1 to 500");
+    }
+    try {
+      return await ctx.store.listRuns({
+        repository: q.repository,
+        status: q.status as RunStatus | undefined,
+        ref: q.ref,
+        flowKind: q.flowKind as FlowKind | undefined,
+        limit,
+        cursor: q.cursor,
+      });
+    } catch (err) {
+      return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", (err as Error).message);
+    }
+  });
+
+  app.get<{ Params: RunParams }>("/api/runs/:id", async (req, reply) => {
+    const run = await ctx.store.getRun(req.params.id);
+    if (!run) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
+    const stages = await ctx.store.listStages(run.id);
+    return { run, stages, artifacts: await ctx.store.listArtifacts(run.id) };
+  });
+
+  app.get<{ Params: LogParams; Querystring: { offset?: string; follow?: string } }>(
+    "/api/runs/:id/logs/:stage",
+    async (req, reply) => {
+      const run = await ctx.store.getRun(req.params.id);
+      if (!run) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
+      const resume = req.headers["last-event-id"] ?? req.query.offset ?? "0";
+      const offset = Number(resume);
+      if (!Number.isInteger(offset) || offset < 0) {
+        return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", "offset must be a non-negative byte offset");
+      }
+      if (req.query.follow === "true" || req.query.follow === "1")
+        return followLog(ctx, req, reply, req.params, offset);
+      const size = await ctx.store.logSize(run.id, req.params.stage);
+      reply.header("content-type", "text/plain; charset=utf-8").header("x-log-size", String(size));
+      // Streamed chunk by chunk from the store: a 100 MB log is never held in memory.
+      return reply.send(asStream(ctx.store.readLog(run.id, req.params.stage, offset)));
+    },
+  );
+
+  app.post<{ Params: RunParams }>("/api/runs/:id/cancel", async (req, reply) => {
+    const run = await ctx.store.getRun(req.params.id);
+    if (!run) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
+    if (run.status !== "queued" && run.status !== "running") {
+      return apiError(reply, 409, "SLIPWAY_E_API_CONFLICT", `run ${run.id} already ${run.status}`);
+    }
+    await ctx.store.addAuditEvent({ actor: actorOf(req), action: "cancel", target: run.id });
+    const cancelled = await ctx.scheduler.cancel(run.id);
+    return reply.code(202).send({ cancelled, run: await ctx.store.getRun(run.id) });
+  });
+
+  app.post<{ Params: RunParams; Body: { fromStage?: string } | undefined }>(
+    "/api/runs/:id/retry",
+    async (req, reply) => {
+      const original = await ctx.store.getRun(req.params.id);
+      if (!original) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
+      if (original.status === "queued" || original.status === "running") {
+        return apiError(reply, 409, "SLIPWAY_E_API_CONFLICT", `run ${original.id} is still ${original.status}`);
+      }
+      let fromStage = req.body?.fromStage;
+      const stages = await ctx.store.listStages(original.id);
+      if (fromStage === "failed")
+        fromStage = stages.find((s) => s.status === "failed" || s.status === "cancelled")?.name;
+      if (req.body?.fromStage && !stages.some((s) => s.name === fromStage)) {
+        return apiError(
+          reply,
+          400,
+          "SLIPWAY_E_API_BAD_STAGE",
+          `run ${original.id} has no stage ${req.body.fromStage} to retry from`,
+        );
+      }
+      const { run } = await ctx.store.createRun({
+        repository: original.repository,
+        ref: original.ref,
+        sha: original.sha,
+        flowKind: original.flowKind,
+        trigger: "retry",
+        actor: actorOf(req),
+        retryOf: original.id,
+        pipelineSnapshot: original.pipelineSnapshot ?? undefined,
+      });
+      if (fromStage) ctx.scheduler.registerRetry(run.id, { fromStage, original });
+      await ctx.store.addAuditEvent({
+        actor: actorOf(req),
+        action: "retry",
+        target: original.id,
+        detail: { run: run.id, fromStage: fromStage ?? null },
+      });
+      ctx.scheduler.kick();
+      return reply.code(201).send({ run, fromStage: fromStage ?? null });
+    },
+  );
+}
+
+async function* textChunks(source: AsyncIterable<string>): AsyncGenerator<Buffer> {
+  for await (const text of source) yield Buffer.from(text);
+}
+
+function asStream(source: AsyncIterable<string>): Readable {
+  // Readable.from keeps backpressure: the next chunk is read from the store when the socket drains.
+  return Readable.from(textChunks(source));
+}
+
+/**
+ * Server-sent events of one stage's log: the stored part from `offset`, then live appends,
+ * each event's id the byte offset after it, so a client reconnecting with Last-Event-ID
+ * resumes exactly where it stopped. Ends with an `end` event once the stage (or run) is over.
+ */
+async function followLog(
+  ctx: DaemonContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  params: LogParams,
+  from: number,
+) {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  let offset = from;
+  let closed = false;
+  const queue: LiveEvent[] = [];
+  let wake: (() => void) | undefined;
+  const onEvent = (e: LiveEvent) => {
+    if (e.runId !== params.id) return;
+    queue.push(e);
+    wake?.();
+  };
+  ctx.bus.on("event", onEvent);
+  req.raw.on("close", () => {
+    closed = true;
+    wake?.();
+  });
+  const send = (text: string, next: number) => {
+    res.write(`id: ${next}\ndata: ${JSON.stringify({ offset: next - Buffer.byteLength(text), text })}\n\n`);
+  };
+  try {
+    for await (const text of ctx.store.readLog(params.id, params.stage, offset)) {
+      if (closed) return;
+      offset += Buffer.byteLength(text);
+      send(text, offset);
+    }
+    while (!closed) {
+      const event = queue.shift();
+      if (!event) {
+        if (await isOver(ctx, params)) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 1000).unref();
+        });
+        wake = undefined;
+        continue;
+      }
+      if (
+        event.type === "log" &&
+        event.stage === params.stage &&
+        event.offset + Buffer.byteLength(event.text) > offset
+      ) {
+        // Appends that raced with the stored read are skipped by offset, never sent twice.
+        const skip = Math.max(0, offset - event.offset);
+        const text = Buffer.from(event.text).subarray(skip).toString();
+        offset = event.offset + Buffer.byteLength(event.text);
+        send(text, offset);
+      }
+    }
+    if (!closed) res.write(`event: end\ndata: ${JSON.stringify({ offset })}\n\n`);
+  } finally {
+    ctx.bus.off("event", onEvent);
+    res.end();
+  }
+}
+
+/** A stage's log is complete once the stage left `running` (the setup log: once the run ended). */
+async function isOver(ctx: DaemonContext, params: LogParams): Promise<boolean> {
+  const run = await ctx.store.getRun(params.id);
+  if (!run || (run.status !== "queued" && run.status !== "running")) return true;
+  if (params.stage === SETUP_LOG) return false;
+  const stage = (await ctx.store.listStages(params.id)).find((s) => s.name === params.stage);
+  return stage !== undefined && stage.status !== "running" && stage.status !== "pending";
+}

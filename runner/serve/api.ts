@@ -1,0 +1,89 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import { actorOf, authGuard } from "./api-auth.js";
+import { registerHookRoutes } from "./api-hooks.js";
+import { registerRunRoutes } from "./api-runs.js";
+import type { DaemonContext } from "./context.js";
+
+/** The HTTP API (JSON under /api, documented in docs/api.md), health and metrics. */
+export function buildApi(ctx: DaemonContext): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.addHook("onRequest", authGuard(ctx));
+
+  app.get("/healthz", async (_req, reply) => {
+    const checks = await Promise.all([
+      ctx.store.ping().then(
+        () => "ok",
+        (e: Error) => e.message,
+      ),
+      ctx.engine.ping().then(
+        () => "ok",
+        (e: Error) => e.message,
+      ),
+    ]);
+    const [store, engine] = checks;
+    const ok = store === "ok" && engine === "ok";
+    return reply
+      .code(ok ? 200 : 503)
+      .send({ status: ok ? "ok" : "degraded", store, engine, runner: ctx.config.runnerId });
+  });
+
+  app.get("/metrics", async (_req, reply) => {
+    const queued = (await ctx.store.listRunsByStatus("queued")).length;
+    reply.header("content-type", "text/plain; version=0.0.4");
+    return ctx.metrics.render({ queued, running: ctx.scheduler.running });
+  });
+
+  app.get("/api/repos", async () => ({
+    repositories: ctx.config.repositories.map((r) => ({
+      name: r.name,
+      url: r.url,
+      poll: r.pollSeconds,
+      branches: r.branches,
+      tags: r.tags,
+    })),
+  }));
+
+  app.get<{ Params: { repo: string } }>("/api/repos/:repo/refs", async (req, reply) => {
+    const repo = ctx.config.repository(req.params.repo);
+    if (!repo)
+      return reply.code(404).send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no repository ${req.params.repo}` });
+    const refs = await ctx.sources.remoteRefs(repo);
+    const pick = (prefix: string) =>
+      refs
+        .filter((r) => r.ref.startsWith(prefix))
+        .map((r) => ({ name: r.ref.slice(prefix.length), ref: r.ref, sha: r.sha }));
+    return { branches: pick("refs/heads/"), tags: pick("refs/tags/") };
+  });
+
+  app.post<{ Params: { repo: string }; Body: { ref?: unknown; sha?: unknown } | undefined }>(
+    "/api/repos/:repo/runs",
+    async (req, reply) => {
+      const repo = ctx.config.repository(req.params.repo);
+      if (!repo)
+        return reply.code(404).send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no repository ${req.params.repo}` });
+      const { ref, sha } = req.body ?? {};
+      if (
+        typeof ref !== "string" ||
+        ref === "" ||
+        (sha !== undefined && (typeof sha !== "string" || !/^[0-9a-f]{40}$/.test(sha)))
+      ) {
+        return reply
+          .code(400)
+          .send({ error: "SLIPWAY_E_API_BAD_BODY", message: 'expected {"ref": "develop", "sha"?: "<40 hex>"}' });
+      }
+      const result = await ctx.triggers.trigger(repo, { ref, sha, trigger: "manual", actor: actorOf(req) });
+      if (!result.started) return reply.code(422).send({ error: "SLIPWAY_E_API_BAD_REF", message: result.reason });
+      await ctx.store.addAuditEvent({
+        actor: actorOf(req),
+        action: "trigger",
+        target: `${repo.name}@${result.run.ref}`,
+        detail: { run: result.run.id },
+      });
+      return reply.code(201).send({ run: result.run });
+    },
+  );
+
+  registerRunRoutes(app, ctx);
+  registerHookRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,22 @@
+import type { Engine } from "../../engine/index.js";
+import type { Config } from "../config/index.js";
+import type { Store } from "../store/index.js";
+import type { LiveBus } from "./live-logs.js";
+import type { Metrics } from "./metrics.js";
+import type { Poller } from "./poller.js";
+import type { Scheduler } from "./scheduler.js";
+import type { SourceCache } from "./sources.js";
+import type { Triggers } from "./triggers.js";
+
+/** What the HTTP routes work with: the daemon's parts, built once in `startDaemon`. */
+export interface DaemonContext {
+  config: Config;
+  store: Store;
+  engine: Engine;
+  bus: LiveBus;
+  sources: SourceCache;
+  scheduler: Scheduler;
+  triggers: Triggers;
+  poller: Poller;
+  metrics: Metrics;
+}

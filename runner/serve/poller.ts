@@ -1,0 +1,85 @@
+import type { Config, RepositoryConfig } from "../config/index.js";
+import type { Store } from "../store/index.js";
+import type { SourceCache } from "./sources.js";
+import { follows, type Triggers } from "./triggers.js";
+
+/**
+ * Polling with `git ls-remote`: a followed branch whose commit moved, or a new tag, queues a
+ * run with the dedupe key `poll:<ref>:<sha>`, so one commit of one ref never runs twice from
+ * polling, across restarts too. A repository that has never run takes its first listing as
+ * the baseline instead of building every existing branch. Deleted refs are simply absent.
+ */
+export class Poller {
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly seen = new Map<string, Map<string, string>>();
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly store: Store,
+    private readonly sources: SourceCache,
+    private readonly triggers: Triggers,
+    private readonly onError: (repo: string, err: unknown) => void = () => {},
+  ) {}
+
+  start(): void {
+    for (const repo of this.config.repositories) {
+      if (repo.pollSeconds === false) continue;
+      const timer = setInterval(() => void this.pollOnce(repo), repo.pollSeconds * 1000);
+      timer.unref();
+      this.timers.push(timer);
+      void this.pollOnce(repo);
+    }
+  }
+
+  stop(): void {
+    for (const t of this.timers.splice(0)) clearInterval(t);
+  }
+
+  /** One poll of one repository; returns the refs that queued a run. */
+  async pollOnce(repo: RepositoryConfig): Promise<string[]> {
+    if (this.busy.has(repo.name)) return [];
+    this.busy.add(repo.name);
+    try {
+      const remote = (await this.sources.remoteRefs(repo)).filter((r) => follows(repo, r.ref));
+      let seen = this.seen.get(repo.name);
+      if (!seen) {
+        seen = await this.baseline(repo, remote);
+        this.seen.set(repo.name, seen);
+      }
+      const started: string[] = [];
+      for (const { ref, sha } of remote) {
+        if (seen.get(ref) === sha) continue;
+        const result = await this.triggers.trigger(repo, {
+          ref,
+          sha,
+          trigger: "poll",
+          dedupeKey: `poll:${ref}:${sha}`,
+        });
+        seen.set(ref, sha);
+        if (result.started && !result.duplicate) started.push(ref);
+      }
+      return started;
+    } catch (err) {
+      this.onError(repo.name, err);
+      return [];
+    } finally {
+      this.busy.delete(repo.name);
+    }
+  }
+
+  /** What counts as already built: the newest run's commit per ref, or everything for a new repository. */
+  private async baseline(repo: RepositoryConfig, remote: { ref: string; sha: string }[]): Promise<Map<string, string>> {
+    const seen = new Map<string, string>();
+    const known = await this.store.getRepository(repo.name);
+    if (!known || known.lastRunNumber === 0) {
+      for (const r of remote) seen.set(r.ref, r.sha);
+      return seen;
+    }
+    for (const r of remote) {
+      const { runs } = await this.store.listRuns({ repository: repo.name, ref: r.ref, limit: 1 });
+      if (runs[0]) seen.set(r.ref, runs[0].sha);
+    }
+    return seen;
+  }
+}

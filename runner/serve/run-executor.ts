@@ -1,0 +1,173 @@
+import { cp, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Engine } from "../../engine/index.js";
+import { formatProblem, parsePipeline } from "../../pipelines/index.js";
+import type { Config, RepositoryConfig } from "../config/index.js";
+import { executePipeline, planRun } from "../pipeline-executor.js";
+import { createMasker } from "../secrets/index.js";
+import type { StageHandlers } from "../stages.js";
+import type { RunRow, Store } from "../store/index.js";
+import type { DeployGate } from "./deploy-gate.js";
+import { createDeployHandler } from "./deploy-stage.js";
+import { type LiveBus, StageLogWriter } from "./live-logs.js";
+import { createPushHandler } from "./push-stage.js";
+import type { SourceCache } from "./sources.js";
+
+/** Log stream of what happens before the first stage (checkout, pipeline problems). */
+export const SETUP_LOG = "_setup";
+
+export interface ExecutorDeps {
+  config: Config;
+  store: Store;
+  engine: Engine;
+  sources: SourceCache;
+  bus: LiveBus;
+  gate: DeployGate;
+  /** Observes finished stages (metrics). */
+  onStageFinished?(type: string, durationMs: number, status: string): void;
+}
+
+/** How a retry replays an earlier run: same commit and pipeline snapshot, from a stage onwards. */
+export interface RetrySpec {
+  fromStage: string;
+  original: RunRow;
+}
+
+/** Every secret the runner knows, plus registry auth in the `user:password` form Docker encodes. */
+export function runnerSecrets(config: Config): string[] {
+  const extra = config.registries.map((r) => `${r.username}:${r.password.reveal()}`);
+  return [...config.secrets(), ...extra];
+}
+
+/**
+ * Executes one claimed run: worktree from the repository's mirror, the pipeline from the
+ * run's snapshot (or the commit), stages with logs into the store as they come, then the
+ * final status. Never throws: a failure becomes the run's status and error.
+ */
+export async function executeRun(
+  deps: ExecutorDeps,
+  run: RunRow,
+  signal: AbortSignal,
+  retry?: RetrySpec,
+): Promise<RunRow["status"]> {
+  const { store, bus } = deps;
+  const mask = createMasker(runnerSecrets(deps.config));
+  const setup = new StageLogWriter(store, bus, run.id, SETUP_LOG, mask);
+  const repo = deps.config.repository(run.repository);
+  let worktree: string | undefined;
+  let status: RunRow["status"] = "failed";
+  let error: string | null = null;
+  try {
+    if (!repo) throw new Error(`repository ${run.repository} is not configured`);
+    setup.line(`run #${run.number} of ${run.repository}: ${run.ref} @ ${run.sha.slice(0, 12)} (${run.trigger})`);
+    worktree = await deps.sources.checkout(repo, run.sha, run.id);
+    const text = run.pipelineSnapshot ?? (await readFile(join(worktree, "slipway.yml"), "utf8").catch(() => ""));
+    const parsed = parsePipeline(text, "slipway.yml");
+    if (!run.pipelineSnapshot) await store.updateRun(run.id, { pipelineSnapshot: text });
+    if (!parsed.ok) {
+      for (const p of parsed.problems) setup.line(formatProblem(p));
+      throw new Error(`invalid pipeline file (${parsed.problems.length} problem(s))`);
+    }
+    const ref = { ref: run.ref, sha: run.sha, isTag: run.ref.startsWith("refs/tags/") };
+    // A retry from a stage rebuilds nothing before it, so it keeps the original's version and tags.
+    const versionRun = retry ? retry.original.number : run.number;
+    const { version } = planRun(parsed.pipeline, ref, versionRun);
+    await store.updateRun(run.id, { version: version.version });
+    const artifactsDir = join(deps.config.dataDir, "runs", run.id, "artifacts");
+    if (retry) await restoreArtifacts(deps.config.dataDir, retry.original.id, artifactsDir, worktree);
+    let writer = setup;
+    const result = await executePipeline({
+      engine: deps.engine,
+      runId: run.id,
+      runNumber: versionRun,
+      owner: deps.config.runnerId,
+      pipeline: parsed.pipeline,
+      workspaceDir: worktree,
+      ref,
+      source: repo.url,
+      artifactsDir,
+      fromStage: retry?.fromStage,
+      signal,
+      log: (line) => writer.line(line),
+      handlers: stageHandlers(deps, repo),
+      onStageStart: async (stage, position) => {
+        writer = new StageLogWriter(store, bus, run.id, stage.name, mask);
+        await store.upsertStage(run.id, {
+          name: stage.name,
+          type: stage.type,
+          position,
+          status: "running",
+          startedAt: Date.now(),
+        });
+        bus.publish({ type: "stage", runId: run.id, stage: stage.name, status: "running" });
+      },
+      onStageEnd: async (stage, position) => {
+        if (writer !== setup) await writer.close();
+        writer = setup;
+        const finishedAt = Date.now();
+        await store.upsertStage(run.id, {
+          name: stage.name,
+          type: stage.type,
+          position,
+          status: stage.status,
+          durationMs: Math.round(stage.durationMs),
+          finishedAt: stage.status === "skipped" ? undefined : finishedAt,
+          detail: stage.detail ? mask(stage.detail) : undefined,
+        });
+        if (stage.status !== "skipped") deps.onStageFinished?.(stage.type, stage.durationMs, stage.status);
+        bus.publish({ type: "stage", runId: run.id, stage: stage.name, status: stage.status });
+      },
+    });
+    status = result.cancelled ? "cancelled" : result.ok ? "success" : "failed";
+    const failedStage = result.stages.find((s) => s.status === "failed");
+    if (failedStage) error = `stage ${failedStage.name} failed${failedStage.detail ? `: ${failedStage.detail}` : ""}`;
+  } catch (err) {
+    status = signal.aborted ? "cancelled" : "failed";
+    error = mask((err as Error).message);
+    setup.line(`error: ${error}`);
+  } finally {
+    await setup.close().catch(() => {});
+    if (repo && worktree) await deps.sources.release(repo, worktree).catch(() => {});
+    await store.updateRun(run.id, { status, error, finishedAt: Date.now() });
+    bus.publish({ type: "run", runId: run.id, status });
+  }
+  return status;
+}
+
+function stageHandlers(deps: ExecutorDeps, repo: RepositoryConfig): StageHandlers {
+  return {
+    push: createPushHandler(deps.config.registries, async (ctx, records) => {
+      for (const r of records) {
+        await deps.store.addAuditEvent({
+          actor: deps.config.runnerId,
+          action: "push",
+          target: r.ref,
+          detail: { run: ctx.runId, digest: r.digest ?? null },
+        });
+      }
+    }),
+    deploy: createDeployHandler(deps.gate, repo.name, async (ctx, env, project) => {
+      await deps.store.addAuditEvent({
+        actor: deps.config.runnerId,
+        action: "deploy",
+        target: env,
+        detail: { run: ctx.runId, project, version: ctx.version.version },
+      });
+    }),
+  };
+}
+
+/** Copies the original run's artifacts into this run's workspace and artifact dir. */
+async function restoreArtifacts(
+  dataDir: string,
+  originalId: string,
+  artifactsDir: string,
+  worktree: string,
+): Promise<void> {
+  const from = join(dataDir, "runs", originalId, "artifacts");
+  const stages = await readdir(from).catch(() => [] as string[]);
+  for (const stage of stages) {
+    await cp(join(from, stage), join(artifactsDir, stage), { recursive: true });
+    await cp(join(from, stage), worktree, { recursive: true });
+  }
+}

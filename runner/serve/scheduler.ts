@@ -1,0 +1,127 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { collectGarbage } from "../../engine/index.js";
+import type { RunRow } from "../store/index.js";
+import { type ExecutorDeps, executeRun, type RetrySpec } from "./run-executor.js";
+
+/**
+ * The queue: queued runs live in the store; this claims them (atomically, so several runners
+ * sharing PostgreSQL never take the same run) up to the concurrency limit and executes them.
+ * It is woken when a run is created and also polls, for runs queued by other runners.
+ */
+export class Scheduler {
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly retries = new Map<string, RetrySpec>();
+  private filling: Promise<void> | undefined;
+  private refill = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly concurrency: number,
+    private readonly pollMs = 1000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Remembers how a queued retry run must execute (from which stage of which run). */
+  registerRetry(runId: string, spec: RetrySpec): void {
+    this.retries.set(runId, spec);
+  }
+
+  /** Fills free slots with queued runs; concurrent calls coalesce into one more pass. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.filling) {
+      this.refill = true;
+      return;
+    }
+    this.filling = this.fill().finally(() => {
+      this.filling = undefined;
+      if (this.refill) {
+        this.refill = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async fill(): Promise<void> {
+    while (!this.stopped && this.active.size < this.concurrency) {
+      const run = await this.deps.store.claimNextQueued(this.deps.config.runnerId).catch(() => undefined);
+      if (!run) return;
+      this.launch(run);
+    }
+  }
+
+  private launch(run: RunRow): void {
+    const controller = new AbortController();
+    const retry = this.retries.get(run.id);
+    this.retries.delete(run.id);
+    const done = executeRun(this.deps, run, controller.signal, retry)
+      .then(() => undefined)
+      .finally(() => {
+        this.active.delete(run.id);
+        this.kick();
+      });
+    this.active.set(run.id, { controller, done });
+  }
+
+  /** Cancels a run: a running one is aborted (SIGTERM, grace, SIGKILL; cleanup runs), a queued one never starts. */
+  async cancel(runId: string): Promise<boolean> {
+    const active = this.active.get(runId);
+    if (active) {
+      active.controller.abort(new Error("cancelled"));
+      await active.done;
+      return true;
+    }
+    const updated = await this.deps.store.updateRun(
+      runId,
+      { status: "cancelled", finishedAt: Date.now(), error: "cancelled before it started" },
+      { ifStatus: ["queued"] },
+    );
+    if (updated) this.deps.bus.publish({ type: "run", runId, status: "cancelled" });
+    return updated !== undefined;
+  }
+
+  /** Stops taking runs; cancels and waits for the running ones (their cleanup included). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.filling;
+    for (const { controller } of this.active.values()) controller.abort(new Error("runner stopping"));
+    await Promise.all([...this.active.values()].map((a) => a.done));
+  }
+}
+
+/**
+ * Crash safety, at start: runs this runner left `running` when its process died are marked
+ * failed ("runner restarted") and their containers, stacks and worktrees removed by label.
+ * Failing rather than resuming is deliberate: a half-run stage may have had side effects
+ * (a pushed tag, a migrated database) that replaying would repeat; `retry` replays
+ * explicitly, from the failed stage if wanted. Their logs stay: every line was stored as it came.
+ */
+export async function reconcileAfterRestart(deps: ExecutorDeps): Promise<RunRow[]> {
+  const orphans = await deps.store.listRunsByStatus("running", { owner: deps.config.runnerId });
+  for (const run of orphans) {
+    await collectGarbage(deps.engine, { runId: run.id, isAlive: () => false }).catch(() => {});
+    await rm(join(deps.config.dataDir, "worktrees", run.id), { recursive: true, force: true });
+    await deps.store.appendLog(run.id, "_setup", "runner restarted: this run was interrupted and is marked failed\n");
+    await deps.store.updateRun(run.id, { status: "failed", error: "runner restarted", finishedAt: Date.now() });
+  }
+  // Resources of any other dead process on this host (a crashed `slipway run`) go too.
+  await collectGarbage(deps.engine).catch(() => {});
+  return orphans;
+}
