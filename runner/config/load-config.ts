@@ -90,6 +90,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     apiTokens,
     repositories,
     registries,
+    extraSecrets: fileSettings.secrets ?? [],
     repository: (name) => repositories.find((r) => r.name === name),
     // The digests live in this closure, not on the object: a frozen config can then be logged
     // or serialised whole, and Buffers cannot be frozen anyway.
@@ -117,6 +118,7 @@ function collectSecrets(config: Config): string[] {
     if (repo.credentials) values.push(repo.credentials.password.reveal());
   }
   for (const registry of config.registries) values.push(registry.password.reveal());
+  for (const secret of config.extraSecrets) values.push(secret.reveal());
   if (config.store) {
     const url = config.store.reveal();
     values.push(url);

@@ -28,12 +28,15 @@ export const ROOT_KEYS = [
   "api_tokens",
   "repositories",
   "registries",
+  "secrets",
 ] as const;
 
 export interface FileSettings extends ScalarSettings {
   tokens: TokenEntry[];
   repositories: RepositoryConfig[];
   registries: RegistryConfig[];
+  /** Extra values to mask in every log line (`secrets: [{env: X}, {file: /path}]`). */
+  secrets: Secret[];
 }
 
 /**
@@ -49,7 +52,7 @@ export function readConfigText(
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const reader = new Reader(file, lines, doc);
-  const settings: FileSettings = { tokens: [], repositories: [], registries: [] };
+  const settings: FileSettings = { tokens: [], repositories: [], registries: [], secrets: [] };
   let fatal = false;
   for (const error of doc.errors) {
     const duplicate = error.code === "DUPLICATE_KEY";
@@ -113,6 +116,11 @@ export function readConfigText(
   if (repositories) settings.repositories = readRepositories(reader, repositories, ctx);
   const registries = entries.get("registries");
   if (registries) settings.registries = readRegistries(reader, registries, ctx);
+  const secrets = entries.get("secrets");
+  for (const item of (secrets && reader.list(secrets)) ?? []) {
+    const secret = readSecretRef(reader, item, ctx);
+    if (secret) settings.secrets.push(secret);
+  }
   for (const key of Object.keys(settings) as (keyof FileSettings)[]) {
     if (settings[key] === undefined) delete settings[key];
   }

@@ -55,6 +55,8 @@ export interface Config {
   readonly apiTokens: readonly ApiTokenInfo[];
   readonly repositories: readonly RepositoryConfig[];
   readonly registries: readonly RegistryConfig[];
+  /** Extra values to mask in logs (the `secrets:` list). */
+  readonly extraSecrets: readonly Secret[];
   repository(name: string): RepositoryConfig | undefined;
   /**
    * The name of the API token `token` is, or undefined. Compares SHA-256 digests with
