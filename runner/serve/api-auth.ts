@@ -22,13 +22,10 @@ export function authGuard(ctx: DaemonContext) {
     if (readOnly && (ctx.config.publicRead || !req.url.startsWith("/api/"))) return;
     const actor = await requestActor(ctx, req);
     if (!actor) {
-      return reply
-        .code(401)
-        .header("www-authenticate", 'Bearer realm="slipway"')
-        .send({
-          error: "SLIPWAY_E_API_UNAUTHORIZED",
-          message: "an API token is required (Authorization: Bearer <token>)",
-        });
+      return reply.code(401).header("www-authenticate", 'Bearer realm="slipway"').send({
+        error: "SLIPWAY_E_API_UNAUTHORIZED",
+        message: "an API token is required (Authorization: Bearer <token>)",
+      });
     }
     (req as FastifyRequest & { actor?: string }).actor = actor;
   };

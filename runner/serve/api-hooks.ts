@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance } from "fastify";
 import { DEFAULT_MAX_BYTES, parseWebhook } from "../hooks/index.js";
 import type { DaemonContext } from "./context.js";
 
@@ -13,6 +13,16 @@ export function registerHookRoutes(app: FastifyInstance, ctx: DaemonContext): vo
     scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: DEFAULT_MAX_BYTES }, (_req, body, done) =>
       done(null, body),
     );
+    // Fastify refuses an oversized body before the route runs; answer in the route's own terms.
+    scope.setErrorHandler((err: FastifyError, _req, reply) => {
+      if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        return reply.code(413).send({
+          error: "SLIPWAY_E_HOOK_TOO_LARGE",
+          message: `the body is larger than ${DEFAULT_MAX_BYTES} bytes, the most a webhook may send`,
+        });
+      }
+      throw err;
+    });
     scope.post<{ Params: { repo: string } }>(
       "/api/hooks/:repo",
       { bodyLimit: DEFAULT_MAX_BYTES },

@@ -109,7 +109,6 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
         retryOf: original.id,
         pipelineSnapshot: original.pipelineSnapshot ?? undefined,
       });
-      if (fromStage) ctx.scheduler.registerRetry(run.id, { fromStage, original });
       await ctx.store.addAuditEvent({
         actor: actorOf(req),
         action: "retry",

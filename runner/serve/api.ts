@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { actorOf, authGuard } from "./api-auth.js";
 import { registerHookRoutes } from "./api-hooks.js";
 import { registerRunRoutes } from "./api-runs.js";
@@ -8,6 +8,16 @@ import type { DaemonContext } from "./context.js";
 export function buildApi(ctx: DaemonContext): FastifyInstance {
   const app = Fastify({ logger: false });
   app.addHook("onRequest", authGuard(ctx));
+  // Fastify's own refusals (unparseable JSON, unknown route) in the API's `{error, message}` shape.
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err.code?.startsWith("FST_ERR_CTP_")) {
+      return reply.code(err.statusCode ?? 400).send({ error: "SLIPWAY_E_API_BAD_BODY", message: err.message });
+    }
+    throw err;
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no route ${req.method} ${req.url}` }),
+  );
 
   app.get("/healthz", async (_req, reply) => {
     const checks = await Promise.all([

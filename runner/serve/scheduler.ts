@@ -11,7 +11,6 @@ import { type ExecutorDeps, executeRun, type RetrySpec } from "./run-executor.js
  */
 export class Scheduler {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private readonly retries = new Map<string, RetrySpec>();
   private filling: Promise<void> | undefined;
   private refill = false;
   private timer: NodeJS.Timeout | undefined;
@@ -35,11 +34,6 @@ export class Scheduler {
 
   isActive(runId: string): boolean {
     return this.active.has(runId);
-  }
-
-  /** Remembers how a queued retry run must execute (from which stage of which run). */
-  registerRetry(runId: string, spec: RetrySpec): void {
-    this.retries.set(runId, spec);
   }
 
   /** Fills free slots with queued runs; concurrent calls coalesce into one more pass. */
@@ -68,15 +62,21 @@ export class Scheduler {
 
   private launch(run: RunRow): void {
     const controller = new AbortController();
-    const retry = this.retries.get(run.id);
-    this.retries.delete(run.id);
-    const done = executeRun(this.deps, run, controller.signal, retry)
+    const done = this.retrySpec(run)
+      .then((retry) => executeRun(this.deps, run, controller.signal, retry))
       .then(() => undefined)
       .finally(() => {
         this.active.delete(run.id);
         this.kick();
       });
     this.active.set(run.id, { controller, done });
+  }
+
+  /** A retry from a stage replays the original run's work before that stage. */
+  private async retrySpec(run: RunRow): Promise<RetrySpec | undefined> {
+    if (!run.retryFromStage || !run.retryOf) return undefined;
+    const original = await this.deps.store.getRun(run.retryOf);
+    return original ? { fromStage: run.retryFromStage, original } : undefined;
   }
 
   /** Cancels a run: a running one is aborted (SIGTERM, grace, SIGKILL; cleanup runs), a queued one never starts. */

@@ -43,9 +43,9 @@ export class Triggers {
     if (req.trigger !== "manual" && req.trigger !== "api" && !follows(repo, ref)) {
       return { started: false, reason: `${ref} is not followed by ${repo.name}` };
     }
-    const sha = req.sha ?? (await mirror.resolve(ref));
-    if (!sha || !(await mirror.resolve(sha)))
-      return { started: false, reason: `commit ${req.sha ?? ref} not found in ${repo.name}` };
+    // Peeled to the commit: for an annotated tag, hooks report the tag object's id.
+    const sha = await mirror.resolve(req.sha ?? ref);
+    if (!sha) return { started: false, reason: `commit ${req.sha ?? ref} not found in ${repo.name}` };
     const text = await mirror.readFile(sha, "slipway.yml");
     const parsed = text === undefined ? undefined : parsePipeline(text, "slipway.yml");
     const flow = parsed?.ok ? parsed.pipeline.flow : defaultFlow();

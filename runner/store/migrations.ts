@@ -131,6 +131,12 @@ export const MIGRATIONS: readonly Migration[] = [
        revoked_at {ts}
      );`,
   ),
+  both(
+    4,
+    "retry from a stage",
+    // A retry from a stage must survive a restart of the runner while it is queued.
+    "ALTER TABLE runs ADD COLUMN retry_from_stage TEXT",
+  ),
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -125,8 +125,8 @@ export class SqlStore implements Store {
         }
         const row = await q.get(
           `INSERT INTO runs (id, repository, number, ref, sha, flow_kind, version, trigger_kind, actor, status,
-             dedupe_key, retry_of, pipeline_snapshot, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?) RETURNING *`,
+             dedupe_key, retry_of, retry_from_stage, pipeline_snapshot, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?) RETURNING *`,
           [
             newUlid(),
             input.repository,
@@ -139,6 +139,7 @@ export class SqlStore implements Store {
             input.actor ?? null,
             input.dedupeKey ?? null,
             input.retryOf ?? null,
+            input.retryFromStage ?? null,
             input.pipelineSnapshot ?? null,
             Date.now(),
           ],

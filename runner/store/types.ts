@@ -63,6 +63,8 @@ export interface RunRow {
   dedupeKey: string | null;
   /** Id of the run this one retries. */
   retryOf: string | null;
+  /** For a retry from a stage: the first stage that runs; earlier ones reuse the original's work. */
+  retryFromStage: string | null;
   error: string | null;
   /** The pipeline file as read at the run's commit, so a run can be understood after the file changed. */
   pipelineSnapshot: string | null;
@@ -82,6 +84,7 @@ export interface NewRun {
   pipelineSnapshot?: string;
   version?: string;
   retryOf?: string;
+  retryFromStage?: string;
 }
 
 /** `duplicate: true` when a run with the same dedupe key already existed; `run` is then that run. */
