@@ -14,10 +14,16 @@ import { runLocal } from "../runner/local-run.js";
 import { makeRepo, median, timeCommand } from "./lib.js";
 
 const STEPS = 20;
-const stages = Array.from({ length: STEPS }, (_, i) => `  - name: s${i}\n    builder: box\n    commands: ["true"]\n`).join("");
-const repo = makeRepo({ "slipway.yml": `name: bench\nbuilders:\n  box: { image: busybox:latest }\nstages:\n${stages}` });
+const stages = Array.from(
+  { length: STEPS },
+  (_, i) => `  - name: s${i}\n    builder: box\n    commands: ["true"]\n`,
+).join("");
+const repo = makeRepo({
+  "slipway.yml": `name: bench\nbuilders:\n  box: { image: busybox:latest }\nstages:\n${stages}`,
+});
 const trivial = makeRepo({
-  "slipway.yml": 'name: trivial\nbuilders:\n  box: { image: busybox:latest }\nstages:\n  - name: hello\n    builder: box\n    commands: ["echo hello"]\n',
+  "slipway.yml":
+    'name: trivial\nbuilders:\n  box: { image: busybox:latest }\nstages:\n  - name: hello\n    builder: box\n    commands: ["echo hello"]\n',
 });
 const dataDir = mkdtempSync(join(tmpdir(), "slipway-bench-data-"));
 
@@ -55,8 +61,12 @@ try {
   console.log(`docker run --rm (CLI), median per step: ${median(raw).toFixed(0)} ms`);
   console.log(`slipway stage, median per step:         ${median(slipway).toFixed(0)} ms`);
   console.log(`ratio slipway/docker-run (median):      ${(median(slipway) / median(raw)).toFixed(2)}x  (goal <= 1.3x)`);
-  console.log(`whole 20-stage run through runLocal:    ${(wall / 1000).toFixed(2)} s (sum of raw docker runs ${(raw.reduce((a, b) => a + b, 0) / 1000).toFixed(2)} s)`);
-  console.log(`\`slipway run\` CLI, 1-stage pipeline, median of 5 wall times: ${(median(cliRuns) / 1000).toFixed(2)} s`);
+  console.log(
+    `whole 20-stage run through runLocal:    ${(wall / 1000).toFixed(2)} s (sum of raw docker runs ${(raw.reduce((a, b) => a + b, 0) / 1000).toFixed(2)} s)`,
+  );
+  console.log(
+    `\`slipway run\` CLI, 1-stage pipeline, median of 5 wall times: ${(median(cliRuns) / 1000).toFixed(2)} s`,
+  );
 } finally {
   for (const dir of [repo, trivial, dataDir]) rmSync(dir, { recursive: true, force: true });
 }

@@ -68,10 +68,10 @@ export async function runStep(
   try {
     if (opts.signal?.aborted) return { exitCode: 130, cancelled: true, containerId: id };
     opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const output = await engine.attachOutput(id, opts.onLine);
     await engine.startContainer(id);
-    const logs = engine.streamLogs(id, opts.onLine);
     const exitCode = await engine.waitContainer(id);
-    await logs;
+    await output.done;
     return { exitCode: cancelled ? 130 : exitCode, cancelled, containerId: id };
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);

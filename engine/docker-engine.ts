@@ -1,6 +1,6 @@
-import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { packBuildContext } from "./build-context.js";
+import { LineDemuxer } from "./demux.js";
 import { EngineError, isGone } from "./errors.js";
 import { splitLines } from "./lines.js";
 import type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";
@@ -202,20 +202,19 @@ export class DockerEngine implements Engine {
       stdout: true,
       stderr: true,
     })) as unknown as NodeJS.ReadableStream;
-    const out = new PassThrough();
-    const err = new PassThrough();
-    const outLines = splitLines((line) => onLine(line, "stdout"));
-    const errLines = splitLines((line) => onLine(line, "stderr"));
-    out.on("data", (chunk: Buffer) => outLines.push(chunk.toString("utf8")));
-    err.on("data", (chunk: Buffer) => errLines.push(chunk.toString("utf8")));
-    this.docker.modem.demuxStream(raw, out, err);
-    await new Promise<void>((resolve, reject) => {
-      raw.on("end", resolve);
-      raw.on("close", resolve);
-      raw.on("error", reject);
-    });
-    outLines.end();
-    errLines.end();
+    await pumpLines(raw, onLine);
+  }
+
+  async attachOutput(
+    id: string,
+    onLine: (line: string, stream: "stdout" | "stderr") => void,
+  ): Promise<{ done: Promise<void> }> {
+    const raw = (await this.docker.getContainer(id).attach({
+      stream: true,
+      stdout: true,
+      stderr: true,
+    })) as unknown as NodeJS.ReadableStream;
+    return { done: pumpLines(raw, onLine) };
   }
 
   async waitContainer(id: string): Promise<number> {
@@ -308,4 +307,22 @@ export function splitRef(ref: string): { repo: string; tag: string } {
   const colon = ref.lastIndexOf(":");
   if (colon > slash) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
   return { repo: ref, tag: "latest" };
+}
+
+/** Reads a multiplexed output stream to its end, line by line. */
+function pumpLines(raw: NodeJS.ReadableStream, onLine: (line: string, stream: "stdout" | "stderr") => void) {
+  const demux = new LineDemuxer(onLine);
+  return new Promise<void>((resolve, reject) => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      demux.end();
+      resolve();
+    };
+    raw.on("data", (chunk: Buffer) => demux.push(chunk));
+    raw.on("end", finish);
+    raw.on("close", finish);
+    raw.on("error", reject);
+  });
 }

@@ -16,7 +16,7 @@ export interface GcReport {
 
 /**
  * Removes every container, network and volume labelled by Slipway whose run is no longer
- * alive. Containers go first because networks and volumes in use cannot be removed.
+ * alive (environments excepted: a deployment outlives its run). Containers go first because networks and volumes in use cannot be removed.
  * Resources without Slipway's labels are never looked at.
  */
 export async function collectGarbage(engine: Engine, options: GcOptions = {}): Promise<GcReport> {
@@ -27,7 +27,8 @@ export async function collectGarbage(engine: Engine, options: GcOptions = {}): P
   const dead: LabelledResource[] = [];
   let kept = 0;
   for (const resource of resources) {
-    if (await isAlive(resource.labels)) kept++;
+    // Long-running environments outlive the run that deployed them by design.
+    if (resource.labels[LABEL.role] === "environment" || (await isAlive(resource.labels))) kept++;
     else dead.push(resource);
   }
   const order = { container: 0, network: 1, volume: 2 } as const;

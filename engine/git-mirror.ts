@@ -1,6 +1,6 @@
 import { access, mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { simpleGit, type SimpleGit } from "simple-git";
+import { type SimpleGit, simpleGit } from "simple-git";
 
 export interface RemoteRef {
   /** Full name: `refs/heads/develop`, `refs/tags/v1.0`. */
@@ -79,7 +79,9 @@ export class GitMirror {
   /** The commit a ref (or sha) names in the mirror, or undefined. */
   async resolve(refOrSha: string): Promise<string | undefined> {
     try {
-      return (await this.git(this.dir).raw(["rev-parse", "--verify", "--quiet", `${refOrSha}^{commit}`])).trim() || undefined;
+      return (
+        (await this.git(this.dir).raw(["rev-parse", "--verify", "--quiet", `${refOrSha}^{commit}`])).trim() || undefined
+      );
     } catch {
       return undefined;
     }

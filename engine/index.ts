@@ -3,6 +3,7 @@ export { DockerEngine, splitRef } from "./docker-engine.js";
 export { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode, isGone } from "./errors.js";
 export { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 export { checkoutWorkspace, currentBranch, originUrl, type ResolvedRef, resolveRef } from "./git.js";
+export { type GitCredentials, GitMirror, type RemoteRef } from "./git-mirror.js";
 export {
   currentLiveness,
   isOwnerAlive,
@@ -14,4 +15,3 @@ export {
 } from "./labels.js";
 export { splitLines } from "./lines.js";
 export type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";
-export { type GitCredentials, GitMirror, type RemoteRef } from "./git-mirror.js";

@@ -34,7 +34,16 @@ export interface Engine {
 
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
-  /** Streams stdout+stderr line by line until the container stops. Resolves when the stream ends. */
+  /**
+   * Attaches to a created container's output before it starts (no line can be missed) and
+   * reads it from the container's pipe, which is several times faster than following the
+   * log file for chatty steps. Resolves once attached; `done` resolves when the output ends.
+   */
+  attachOutput(
+    id: string,
+    onLine: (line: string, stream: "stdout" | "stderr") => void,
+  ): Promise<{ done: Promise<void> }>;
+  /** Streams stdout+stderr line by line from the log (works on a running or stopped container) until it stops. */
   streamLogs(id: string, onLine: (line: string, stream: "stdout" | "stderr") => void): Promise<void>;
   /** Resolves with the exit code once the container has stopped. */
   waitContainer(id: string): Promise<number>;

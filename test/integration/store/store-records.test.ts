@@ -35,12 +35,23 @@ describe.each(ENGINES)("store schema and records on %s", (engine) => {
     const store = await db.open();
     const last = MIGRATIONS[MIGRATIONS.length - 1]!;
     const owned = await store.createApiToken("ci");
-    // Roll the database back to the previous version by hand, as an older Slipway left it.
+    // Roll the database back two versions by hand, as an older Slipway left it.
+    await rawExec(db, "ALTER TABLE runs DROP COLUMN retry_from_stage");
     await dropTablesOf(db, ["audit_events", "api_tokens"]);
-    await rawExec(db, `DELETE FROM schema_migrations WHERE version = ${last.version}`);
-    expect(await store.schemaVersion()).toBe(last.version - 1);
-    expect(await store.migrate()).toEqual({ applied: [last.version] });
+    await rawExec(db, `DELETE FROM schema_migrations WHERE version >= ${last.version - 1}`);
+    expect(await store.schemaVersion()).toBe(last.version - 2);
+    expect(await store.migrate()).toEqual({ applied: [last.version - 1, last.version] });
     expect(await store.verifyApiToken(owned.token)).toBeUndefined();
+    await store.upsertRepository({ name: "r", url: "u" });
+    const { run } = await store.createRun({
+      repository: "r",
+      ref: "develop",
+      sha: "a",
+      flowKind: "develop",
+      trigger: "retry",
+      retryFromStage: "check",
+    });
+    expect(run.retryFromStage).toBe("check");
   });
 
   it("refuses a database migrated by a newer Slipway", async () => {
