@@ -13,35 +13,45 @@ export class ApiClient {
     return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
   }
 
+  /** `fetch`, with a refused connection or bad address reported as an ApiError naming the URL. */
+  private async request(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(`${this.baseUrl}${path}`, init);
+    } catch (err) {
+      const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+      throw new ApiError(
+        0,
+        "SLIPWAY_E_API_UNREACHABLE",
+        `cannot reach slipway serve at ${this.baseUrl} (${cause}); set SLIPWAY_URL`,
+      );
+    }
+  }
+
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.baseUrl}${path}`, {
+    const res = await this.request(path, {
       method,
       headers: this.headers(body === undefined ? {} : { "content-type": "application/json" }),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const payload = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
-    if (!res.ok) throw new ApiError(res.status, payload.error ?? "SLIPWAY_E_API", payload.message ?? res.statusText);
-    return payload as T;
+    if (!res.ok) throw await errorOf(res);
+    return (await res.json()) as T;
   }
 
   /** A stage's whole log from `offset`, as text. */
   async log(runId: string, stage: string, offset = 0): Promise<string> {
-    const res = await fetch(`${this.baseUrl}/api/runs/${runId}/logs/${encodeURIComponent(stage)}?offset=${offset}`, {
+    const res = await this.request(`/api/runs/${runId}/logs/${encodeURIComponent(stage)}?offset=${offset}`, {
       headers: this.headers(),
     });
-    if (!res.ok) throw new ApiError(res.status, "SLIPWAY_E_API", await res.text());
+    if (!res.ok) throw await errorOf(res);
     return res.text();
   }
 
   /** Follows a stage's log over SSE until the stage ends; returns the offset reached. */
   async followLog(runId: string, stage: string, offset: number, onText: (text: string) => void): Promise<number> {
-    const res = await fetch(
-      `${this.baseUrl}/api/runs/${runId}/logs/${encodeURIComponent(stage)}?follow=1&offset=${offset}`,
-      {
-        headers: this.headers({ accept: "text/event-stream" }),
-      },
-    );
-    if (!res.ok || !res.body) throw new ApiError(res.status, "SLIPWAY_E_API", await res.text());
+    const res = await this.request(`/api/runs/${runId}/logs/${encodeURIComponent(stage)}?follow=1&offset=${offset}`, {
+      headers: this.headers({ accept: "text/event-stream" }),
+    });
+    if (!res.ok || !res.body) throw await errorOf(res);
     let buffer = "";
     let reached = offset;
     const decoder = new TextDecoder();
@@ -64,13 +74,23 @@ export class ApiClient {
   }
 }
 
+/** The API's `{error, message}` answer as an ApiError; other bodies keep the HTTP status text. */
+async function errorOf(res: Response): Promise<ApiError> {
+  const payload = (await res.json().catch(() => ({}))) as { error?: unknown; message?: unknown };
+  const code =
+    typeof payload.error === "string" && payload.error.startsWith("SLIPWAY_E_") ? payload.error : "SLIPWAY_E_API";
+  const message = typeof payload.message === "string" ? payload.message : res.statusText;
+  return new ApiError(res.status, code, message);
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
   ) {
-    super(`${code} (HTTP ${status}): ${message}`);
+    // The CLI prints `code: message`, so the code is not repeated in the message.
+    super(status === 0 ? message : `${message} (HTTP ${status})`);
     this.name = "ApiError";
   }
 }

@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { DEFAULT_MAX_BYTES, parseWebhook } from "../hooks/index.js";
 import type { DaemonContext } from "./context.js";
+import { commitKey } from "./triggers.js";
 
 /**
  * `POST /api/hooks/:repo`: GitHub, Gitea, GitLab push/tag events and the plain JSON form.
- * The body is taken raw (signatures are over the exact bytes) and capped; the same delivery
- * id twice starts one run (it is the run's dedupe key).
+ * The body is taken raw (signatures are over the exact bytes) and capped; the same push
+ * reported twice starts one run (see the dedupe key below).
  */
 export function registerHookRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.register(async (scope) => {
@@ -47,7 +48,10 @@ export function registerHookRoutes(app: FastifyInstance, ctx: DaemonContext): vo
           sha: event.sha,
           trigger: "push",
           actor: event.actor,
-          dedupeKey: `hook:${event.deliveryId}`,
+          // Forge events are keyed by (ref, commit): that covers redeliveries, a push also seen
+          // by polling, and GitHub's create + push pair. The plain form keeps its delivery id,
+          // so a fresh X-Request-Id triggers the same commit again (docs/webhooks.md).
+          dedupeKey: event.forge === "plain" ? `hook:${event.deliveryId}` : commitKey,
         });
         if (!result.started) return reply.code(202).send({ ignored: result.reason });
         return reply.code(result.duplicate ? 200 : 201).send({ run: result.run, duplicate: result.duplicate });

@@ -107,6 +107,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
         trigger: "retry",
         actor: actorOf(req),
         retryOf: original.id,
+        retryFromStage: fromStage,
         pipelineSnapshot: original.pipelineSnapshot ?? undefined,
       });
       await ctx.store.addAuditEvent({

@@ -1,12 +1,12 @@
 import type { Config, RepositoryConfig } from "../config/index.js";
 import type { Store } from "../store/index.js";
 import type { SourceCache } from "./sources.js";
-import { follows, type Triggers } from "./triggers.js";
+import { commitKey, follows, type Triggers } from "./triggers.js";
 
 /**
  * Polling with `git ls-remote`: a followed branch whose commit moved, or a new tag, queues a
- * run with the dedupe key `poll:<ref>:<sha>`, so one commit of one ref never runs twice from
- * polling, across restarts too. A repository that has never run takes its first listing as
+ * run with the dedupe key `commit:<ref>:<sha>` (the one forge webhooks use too), so one commit
+ * of one ref never runs twice from polling, across restarts, or from a webhook and a poll. A repository that has never run takes its first listing as
  * the baseline instead of building every existing branch. Deleted refs are simply absent.
  */
 export class Poller {
@@ -54,7 +54,7 @@ export class Poller {
           ref,
           sha,
           trigger: "poll",
-          dedupeKey: `poll:${ref}:${sha}`,
+          dedupeKey: commitKey(ref, sha),
         });
         seen.set(ref, sha);
         if (result.started && !result.duplicate) started.push(ref);

@@ -9,8 +9,19 @@ export interface TriggerRequest {
   sha?: string;
   trigger: RunTrigger;
   actor?: string;
-  /** Same key twice (a redelivered webhook, the same poll result) starts one run. */
-  dedupeKey?: string;
+  /**
+   * Same key twice (a redelivered webhook, the same poll result) starts one run. A function
+   * gets the resolved full ref and commit, for requests that carry no commit id.
+   */
+  dedupeKey?: string | ((ref: string, sha: string) => string);
+}
+
+/**
+ * The dedupe key of "this ref moved to this commit", shared by forge webhooks and polling:
+ * a push seen by both, a redelivery, or GitHub's `create` + `push` pair start one run.
+ */
+export function commitKey(ref: string, sha: string): string {
+  return `commit:${ref}:${sha}`;
 }
 
 export type TriggerResult = ({ started: true } & CreateRunResult) | { started: false; reason: string };
@@ -58,7 +69,7 @@ export class Triggers {
       flowKind: info.kind,
       trigger: req.trigger,
       actor: req.actor,
-      dedupeKey: req.dedupeKey,
+      dedupeKey: typeof req.dedupeKey === "function" ? req.dedupeKey(ref, sha) : req.dedupeKey,
       pipelineSnapshot: text,
     });
     if (!created.duplicate) this.onQueued();

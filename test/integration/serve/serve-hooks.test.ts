@@ -40,7 +40,12 @@ function forgeHeaders(
   const hmac = createHmac("sha256", secret).update(body).digest("hex");
   const json = { "content-type": "application/json", "user-agent": `${forge}-hookshot/test` };
   if (forge === "github") {
-    return { ...json, "x-github-event": "push", "x-github-delivery": delivery, "x-hub-signature-256": `sha256=${hmac}` };
+    return {
+      ...json,
+      "x-github-event": "push",
+      "x-github-delivery": delivery,
+      "x-hub-signature-256": `sha256=${hmac}`,
+    };
   }
   if (forge === "gitea") {
     // Gitea sends its own headers and GitHub's, for compatibility.
@@ -183,6 +188,51 @@ describe("slipway serve: webhooks over HTTP (GitHub, Gitea, GitLab, plain)", () 
     expect(second.body.run?.id).toBe(first.body.run?.id);
     expect(await runsFor(after)).toHaveLength(1);
     await daemon.waitForRun((first.body.run as RunRow).id, 60_000);
+  });
+
+  it("GitHub's create (no commit id) and push for the same new branch → one run", async () => {
+    git(origin.work, "checkout", "-q", "develop");
+    git(origin.work, "checkout", "-qb", "feature/both-events");
+    writeFileSync(join(origin.work, "VERSION"), "both\n");
+    git(origin.work, "commit", "-qam", "both events");
+    await gitAsync(origin.work, "push", "-q", "origin", "feature/both-events");
+    const sha = git(origin.work, "rev-parse", "HEAD");
+    const create = JSON.stringify({
+      ref: "feature/both-events",
+      ref_type: "branch",
+      master_branch: "main",
+      pusher_type: "user",
+      repository: { clone_url: origin.bare },
+      sender: { login: "fixture" },
+    });
+    const createHeaders = { ...forgeHeaders("github", create), "x-github-event": "create" };
+    const push = payload("github", "refs/heads/feature/both-events", ZERO, sha, origin.bare);
+    const first = await hook(createHeaders, create);
+    const second = await hook(forgeHeaders("github", push), push);
+    expect(first.status).toBe(201);
+    expect(first.body.run?.sha).toBe(sha);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ duplicate: true, run: { id: first.body.run?.id } });
+    expect(await runsFor(sha)).toHaveLength(1);
+    await daemon.waitForRun((first.body.run as RunRow).id, 60_000);
+  });
+
+  it("the plain form: the same X-Request-Id is one delivery, a fresh one triggers the commit again", async () => {
+    const { after } = await pushCommit("develop", "plain\n");
+    const body = JSON.stringify({ ref: "develop", sha: after });
+    const headers = (id: string) => ({
+      authorization: `Bearer ${HOOK_SECRET}`,
+      "content-type": "application/json",
+      "x-request-id": id,
+    });
+    const first = await hook(headers("req-1"), body);
+    const again = await hook(headers("req-1"), body);
+    const fresh = await hook(headers("req-2"), body);
+    expect([first.status, again.status, fresh.status]).toEqual([201, 200, 201]);
+    expect(again.body.run?.id).toBe(first.body.run?.id);
+    expect(fresh.body.run?.id).not.toBe(first.body.run?.id);
+    expect(await runsFor(after)).toHaveLength(2);
+    for (const r of [first, fresh]) await daemon.waitForRun((r.body.run as RunRow).id, 60_000);
   });
 
   describe("refused or ignored deliveries start nothing", () => {
