@@ -39,6 +39,9 @@ export function stepContainerSpec(step: StepSpec): ContainerSpec {
     binds: [`${step.workspaceVolume}:${WORKSPACE_PATH}`],
     labels: step.labels,
     network: step.network,
+    // The step's shell would be PID 1, which ignores SIGTERM: a cancel would wait out the
+    // whole grace period. Docker's init forwards the signal so steps stop at once.
+    init: true,
   };
 }
 

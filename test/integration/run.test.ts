@@ -124,7 +124,7 @@ describe("slipway run (real engine, real git)", () => {
         "stages:",
         "  - name: wait",
         "    builder: box",
-        // busybox sleep as PID 1 ignores SIGTERM: cleanup must escalate to SIGKILL after the grace.
+        // A long sleep: cancelling must stop it (SIGTERM via the init, SIGKILL after the grace) and clean up.
         "    commands: [echo started, sleep 300]",
         "",
       ].join("\n"),

@@ -47,6 +47,7 @@ describe("stepContainerSpec", () => {
     ["sets CI=true under the step's env", (s: ReturnType<typeof stepContainerSpec>) => s.env, { CI: "true", A: "1" }],
     ["keeps the labels", (s: ReturnType<typeof stepContainerSpec>) => s.labels, { l: "v" }],
     ["runs the image", (s: ReturnType<typeof stepContainerSpec>) => s.image, "b:1"],
+    ["runs under an init that forwards signals", (s: ReturnType<typeof stepContainerSpec>) => s.init, true],
   ])("%s", (_name, pick, expected) => {
     expect(pick(stepContainerSpec(base))).toEqual(expected);
   });
