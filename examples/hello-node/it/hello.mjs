@@ -32,7 +32,9 @@ const failures = cases.filter((c) => c.failure).length;
 const xml = [
   `<testsuite name="hello-node-it" tests="${cases.length}" failures="${failures}">`,
   ...cases.map((c) =>
-    c.failure ? `  <testcase name="${c.name}"><failure message="${c.failure.replace(/"/g, "'")}"/></testcase>` : `  <testcase name="${c.name}"/>`,
+    c.failure
+      ? `  <testcase name="${c.name}"><failure message="${c.failure.replace(/"/g, "'")}"/></testcase>`
+      : `  <testcase name="${c.name}"/>`,
   ),
   "</testsuite>",
 ].join("\n");

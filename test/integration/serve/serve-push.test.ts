@@ -1,14 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerEngine } from "../../../engine/index.js";
 import type { RunRow } from "../../../runner/store/index.js";
 import { startRegistry, type TestRegistry } from "../../helpers/registry.js";
 import { createOrigin, startTestDaemon, type TestDaemon } from "../../helpers/serve.js";
 
 const engine = new DockerEngine();
-const PEM = ["-----BEGIN TEST KEY-----", "MIIBOgIBAAJBAKj34GkxFhD9", "0XyM7yQpW8c1BZa2lVhLkQ==", "-----END TEST KEY-----"].join("\n");
+const PEM = [
+  "-----BEGIN TEST KEY-----",
+  "MIIBOgIBAAJBAKj34GkxFhD9",
+  "0XyM7yQpW8c1BZa2lVhLkQ==",
+  "-----END TEST KEY-----",
+].join("\n");
 
 function pipeline(image: string): string {
   return [
@@ -21,7 +26,7 @@ function pipeline(image: string): string {
     "    builder: box",
     "    commands:",
     "      - 'echo \"password: $(cat pw.txt)\"'",
-    "      - printf %s \"$(cat pw.txt)\" | base64",
+    '      - printf %s "$(cat pw.txt)" | base64',
     "      - cat key.pem",
     "      - echo an unrelated line stays readable",
     "  - name: package",
@@ -43,7 +48,7 @@ describe("slipway serve: push stage against a real registry, secrets masked", ()
     secretsDir = mkdtempSync(join(tmpdir(), "slipway-secrets-"));
     writeFileSync(join(secretsDir, "key.pem"), `${PEM}\n`);
     const files = {
-      Dockerfile: "FROM busybox:latest\nCOPY pw.txt /dev/null\nCMD [\"true\"]\n",
+      Dockerfile: 'FROM busybox:latest\nCOPY pw.txt /dev/null\nCMD ["true"]\n',
       "pw.txt": `${registry.password}\n`,
       "key.pem": `${PEM}\n`,
     };

@@ -33,7 +33,8 @@ describe("slipway serve: queue, cancel, retry, timeouts", () => {
     return res.body.run;
   };
   const status = async (id: string) => (await daemon.api<{ run: RunRow }>("GET", `/api/runs/${id}`)).body.run.status;
-  const log = async (id: string, stage: string) => (await daemon.api<string>("GET", `/api/runs/${id}/logs/${stage}`)).body;
+  const log = async (id: string, stage: string) =>
+    (await daemon.api<string>("GET", `/api/runs/${id}/logs/${stage}`)).body;
   const setCheck = (script: string, message: string) => {
     writeFileSync(join(origin.work, "check.sh"), script);
     git(origin.work, "add", "-A");
@@ -56,7 +57,11 @@ describe("slipway serve: queue, cancel, retry, timeouts", () => {
     setCheck("echo started; sleep 60\n", "slow check");
     const first = await trigger();
     const second = await trigger();
-    await eventually(async () => ((await log(first.id, "check")).includes("started") ? true : undefined), 60_000, "first run's check stage");
+    await eventually(
+      async () => ((await log(first.id, "check")).includes("started") ? true : undefined),
+      60_000,
+      "first run's check stage",
+    );
     expect(await status(first.id)).toBe("running");
     expect(await status(second.id)).toBe("queued");
     const containers = await engine.listResources([`${LABEL.run}=${first.id}`]);
@@ -92,7 +97,9 @@ describe("slipway serve: queue, cancel, retry, timeouts", () => {
     writeFileSync(join(origin.work, "slipway.yml"), PIPELINE.replace("name: queue", "name: queue-renamed"));
     setCheck("exit 0\n", "fixed, and moved on");
 
-    const res = await daemon.api<{ run: RunRow; fromStage: string }>("POST", `/api/runs/${failed.id}/retry`, { fromStage: "failed" });
+    const res = await daemon.api<{ run: RunRow; fromStage: string }>("POST", `/api/runs/${failed.id}/retry`, {
+      fromStage: "failed",
+    });
     expect(res.status).toBe(201);
     expect(res.body.fromStage).toBe("check");
     expect(res.body.run.trigger).toBe("retry");
