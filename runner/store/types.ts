@@ -59,7 +59,7 @@ export interface RunRow {
   status: RunStatus;
   /** Id of the runner that claimed the run (`claimNextQueued`). */
   owner: string | null;
-  /** Key that made the run unique within its repository (webhook delivery id, `poll:<ref>:<sha>`). */
+  /** Key that made the run unique within its repository (webhook delivery id, `commit:<ref>:<sha>`). */
   dedupeKey: string | null;
   /** Id of the run this one retries. */
   retryOf: string | null;
