@@ -63,6 +63,15 @@ export async function startDaemon(
   const port = typeof address === "object" && address ? address.port : config.listen.port;
   scheduler.start();
   poller.start();
+  // Log retention (`log_retention`): at start, then hourly. Runs and stages stay; only logs go.
+  const prune = () =>
+    store.pruneLogs(Date.now() - config.logRetentionSeconds * 1000).then(
+      (n) => n > 0 && log(`log retention: removed ${n} stage log(s)`),
+      (err: Error) => log(`log retention: ${err.message}`),
+    );
+  void prune();
+  const pruner = setInterval(prune, 3_600_000);
+  pruner.unref();
   log(
     `slipway serve: listening on http://${config.listen.host}:${port}, runner ${config.runnerId}, store ${store.engine}`,
   );
@@ -70,6 +79,7 @@ export async function startDaemon(
   const close = () => {
     closing ??= (async () => {
       poller.stop();
+      clearInterval(pruner);
       await scheduler.stop();
       await app.close();
       await store.close();

@@ -238,6 +238,14 @@ export class SqlStore implements Store {
     return logStreamSize(this.db, runId, stage);
   }
 
+  async pruneLogs(finishedBefore: number): Promise<number> {
+    const old = "SELECT id FROM runs WHERE finished_at IS NOT NULL AND finished_at < ?";
+    return this.db.transaction(async (q) => {
+      await q.run(`DELETE FROM log_chunks WHERE run_id IN (${old})`, [finishedBefore]);
+      return q.run(`DELETE FROM log_streams WHERE run_id IN (${old})`, [finishedBefore]);
+    });
+  }
+
   async addArtifact(runId: string, artifact: ArtifactInput): Promise<ArtifactRow> {
     if (!/^[0-9a-f]{64}$/.test(artifact.sha256)) throw badArgument(`sha256 must be 64 hex digits`);
     try {

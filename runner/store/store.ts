@@ -92,6 +92,8 @@ export interface Store extends AsyncDisposable {
   readLog(runId: string, stage: string, fromOffset?: number): AsyncIterable<string>;
   /** Size in bytes of a stage's log (0 when nothing was appended). */
   logSize(runId: string, stage: string): Promise<number>;
+  /** Log retention: deletes the logs of runs finished before the time; returns the stage logs removed. */
+  pruneLogs(finishedBefore: number): Promise<number>;
 
   /** Indexes an artifact; the same (run, stage, path) again replaces size and digest. */
   addArtifact(runId: string, artifact: ArtifactInput): Promise<ArtifactRow>;

@@ -61,4 +61,23 @@ describe("slipway serve: triggers and the queue (real git, real engine)", () => 
     expect(log.body).toMatch(/^2$/m);
     expect(await engine.listResources([`${LABEL.run}=${run.id}`])).toEqual([]);
   });
+
+  it("reuses the repository's cached mirror: later runs fetch, never clone again", async () => {
+    const repo = daemon.ctx.config.repository("tiny");
+    if (!repo) throw new Error("no repo");
+    const mirror = daemon.ctx.sources.mirror(repo);
+    const syncs: boolean[] = [];
+    const original = mirror.sync.bind(mirror);
+    mirror.sync = async () => {
+      const cloned = await original();
+      syncs.push(cloned);
+      return cloned;
+    };
+    for (let i = 0; i < 2; i++) {
+      const { body } = await daemon.api<{ run: RunRow }>("POST", "/api/repos/tiny/runs", { ref: "develop" });
+      expect((await daemon.waitForRun(body.run.id)).run.status).toBe("success");
+    }
+    expect(syncs.length).toBeGreaterThanOrEqual(2);
+    expect(syncs.every((cloned) => cloned === false)).toBe(true);
+  });
 });

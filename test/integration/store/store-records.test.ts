@@ -60,6 +60,26 @@ describe.each(ENGINES)("store schema and records on %s", (engine) => {
     expect(await codeOf(db.open())).toBe("SLIPWAY_E_STORE_SCHEMA_TOO_NEW");
   });
 
+  it("prunes the logs of runs finished before the retention horizon, and nothing else", async () => {
+    const store = await db.open();
+    await store.upsertRepository({ name: "ret", url: "u" });
+    const mk = async () =>
+      (await store.createRun({ repository: "ret", ref: "develop", sha: "a", flowKind: "develop", trigger: "manual" }))
+        .run;
+    const [old, recent, running] = [await mk(), await mk(), await mk()];
+    await store.updateRun(old.id, { status: "success", finishedAt: 1_000 });
+    await store.updateRun(recent.id, { status: "success", finishedAt: 5_000 });
+    for (const run of [old, recent, running]) {
+      await store.appendLog(run.id, "build", "line\n");
+      await store.appendLog(run.id, "_setup", "setup\n");
+    }
+    expect(await store.pruneLogs(2_000)).toBe(2);
+    expect(await store.logSize(old.id, "build")).toBe(0);
+    expect(await store.logSize(recent.id, "build")).toBe(5);
+    expect(await store.logSize(running.id, "_setup")).toBe(6);
+    expect((await store.getRun(old.id))?.status).toBe("success");
+  });
+
   it("keeps everything across a close and reopen", async () => {
     const store = await db.open();
     await store.upsertRepository({ name: "acme/api", url: "u" });
