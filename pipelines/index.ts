@@ -21,6 +21,13 @@ export {
   TAG_PLACEHOLDERS,
   type TagContext,
 } from "./plan.js";
-export { formatProblem, hasErrors, PIPELINE_ERROR_CODES, type PipelineErrorCode } from "./problems.js";
+export {
+  closest,
+  didYouMean,
+  formatProblem,
+  hasErrors,
+  PIPELINE_ERROR_CODES,
+  type PipelineErrorCode,
+} from "./problems.js";
 export type * from "./types.js";
 export { FLOW_KINDS } from "./types.js";

@@ -1,6 +1,6 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
+import { didYouMean } from "../../pipelines/index.js";
 import type { ConfigErrorCode, ConfigProblem } from "./errors.js";
-import { didYouMean } from "./hints.js";
 
 /**
  * A small schema toolkit over the `yaml` node tree. It works on nodes rather than plain
