@@ -103,13 +103,13 @@ export async function runProbes(checks: WaitCheck[], opts: ProbeOptions): Promis
   });
   const output: string[] = [];
   try {
-    await opts.engine.startContainer(id);
-    const logs = opts.engine.streamLogs(id, (line) => {
+    const attached = await opts.engine.attachOutput(id, (line) => {
       output.push(line);
       opts.log?.(`wait: ${line}`);
     });
+    await opts.engine.startContainer(id);
     const code = await abortable(opts.engine.waitContainer(id), opts.signal);
-    await logs.catch(() => {});
+    await attached.done.catch(() => {});
     if (code !== 0) {
       const failed = output.find((l) => l.startsWith("NOT READY: "))?.slice("NOT READY: ".length) ?? "a wait check";
       const service = checks.find((c) => failed.endsWith(c.spec))?.service;

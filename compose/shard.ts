@@ -179,10 +179,11 @@ async function runBuilder(
   });
   const work = (async () => {
     try {
+      // Attached before start: the container's pipe, with no line lost to a log-file race.
+      const output = await engine.attachOutput(id, (line) => opts.log(line));
       await engine.startContainer(id);
-      const logs = engine.streamLogs(id, (line) => opts.log(line));
       const code = await engine.waitContainer(id);
-      await logs.catch(() => {});
+      await output.done.catch(() => {});
       return code;
     } finally {
       await engine.removeContainer(id);

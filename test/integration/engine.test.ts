@@ -17,10 +17,11 @@ afterAll(async () => {
 async function run(cmd: string[], extra: Partial<Parameters<typeof engine.createContainer>[0]> = {}) {
   const id = await engine.createContainer({ image: "busybox:latest", cmd, labels, ...extra });
   const lines: string[] = [];
+  // As steps do: attached before start, so no output can be missed.
+  const output = await engine.attachOutput(id, (line, stream) => lines.push(`${stream}:${line}`));
   await engine.startContainer(id);
-  const logs = engine.streamLogs(id, (line, stream) => lines.push(`${stream}:${line}`));
   const code = await engine.waitContainer(id);
-  await logs;
+  await output.done;
   await engine.removeContainer(id);
   return { code, lines };
 }
@@ -38,6 +39,21 @@ describe("DockerEngine (real daemon)", () => {
     expect(code).toBe(3);
     expect(lines.filter((l) => l.startsWith("stdout:"))).toEqual(["stdout:out1", "stdout:a", "stdout:b"]);
     expect(lines).toContain("stderr:err1");
+  });
+
+  it("reads a container's logged output line by line after the fact (streamLogs)", async () => {
+    const id = await engine.createContainer({
+      image: "busybox:latest",
+      cmd: ["sh", "-c", "echo one; echo two >&2; echo three"],
+      labels,
+    });
+    await engine.startContainer(id);
+    await engine.waitContainer(id);
+    const lines: string[] = [];
+    await engine.streamLogs(id, (line, stream) => lines.push(`${stream}:${line}`));
+    await engine.removeContainer(id);
+    expect(lines.filter((l) => l.startsWith("stdout:"))).toEqual(["stdout:one", "stdout:three"]);
+    expect(lines).toContain("stderr:two");
   });
 
   it("builds with .dockerignore honoured and labels the image", async () => {
