@@ -31,6 +31,17 @@ export interface StackOptions {
   liveness?: Liveness;
 }
 
+/** The text of a compose file; a missing or unreadable one is SLIPWAY_E_COMPOSE_FILE naming it as the user wrote it. */
+export async function readComposeSource(path: string, shownAs: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new ComposeError("SLIPWAY_E_COMPOSE_FILE", `cannot read compose file ${shownAs}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
 /**
  * One isolated copy of a compose stack. Call order: `create` → `up` → (readiness, tests) →
  * `down`; `down` is idempotent, runs on `await using`, and is safe while `up` or a test run is
@@ -63,18 +74,7 @@ export class EphemeralStack implements AsyncDisposable {
   /** Reads the user's file, generates this stack's compose file into a fresh temp dir. */
   static async create(opts: StackOptions): Promise<EphemeralStack> {
     const file = resolve(opts.file);
-    let source: string;
-    try {
-      source = await readFile(file, "utf8");
-    } catch (err) {
-      throw new ComposeError(
-        "SLIPWAY_E_COMPOSE_FILE",
-        `cannot read compose file ${opts.file}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
+    const source = await readComposeSource(file, opts.file);
     const labels = {
       ...slipwayLabels({
         owner: opts.owner,

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Engine, slipwayLabels } from "../engine/index.js";
 import type { ComposeRun, ComposeStage } from "../pipelines/types.js";
@@ -11,6 +10,7 @@ import { collectJUnit } from "./junit-collect.js";
 import { buildOverride } from "./override.js";
 import { parseWaitChecks } from "./probes.js";
 import { runShard, type ShardResult } from "./shard.js";
+import { readComposeSource } from "./stack.js";
 
 /** What the runner hands the integration (compose) stage. */
 export interface IntegrationStageOptions {
@@ -150,16 +150,7 @@ export function shardRuns(stage: ComposeStage): ComposeRun[] {
 
 /** Checks the compose file and the stage once, before any stack exists, so N shards don't report the same mistake N times. */
 async function validate(file: string, stage: ComposeStage, runs: ComposeRun[], project: string): Promise<void> {
-  let source: string;
-  try {
-    source = await readFile(file, "utf8");
-  } catch (err) {
-    throw new ComposeError(
-      "SLIPWAY_E_COMPOSE_FILE",
-      `cannot read compose file ${stage.file}: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
+  const source = await readComposeSource(file, stage.file);
   const spec = buildOverride({ file: stage.file, source, projectDirectory: resolve(file, ".."), project, labels: {} });
   for (const run of runs) {
     if ("service" in run && !spec.services.includes(run.service)) {
