@@ -41,6 +41,10 @@ COPY pipelines ./pipelines
 COPY engine ./engine
 COPY builders ./builders
 COPY compose ./compose
+COPY store ./store
+COPY config ./config
+COPY webhooks ./webhooks
+COPY secrets ./secrets
 COPY runner ./runner
 COPY examples ./examples
 

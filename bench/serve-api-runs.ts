@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunRow, RunStatus } from "../runner/store/index.js";
+import type { RunRow, RunStatus } from "../store/index.js";
 import { ROOT } from "../test/helpers/fixture-repo.js";
 import { API_TOKEN, createOrigin, startTestDaemon } from "../test/helpers/serve.js";
 import { median, nowMs, percentile } from "./lib.js";

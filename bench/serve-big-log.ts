@@ -9,7 +9,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { RunRow, StageRow } from "../runner/store/index.js";
+import type { RunRow, StageRow } from "../store/index.js";
 import { createOrigin, startTestDaemon } from "../test/helpers/serve.js";
 import { median, nowMs, timeCommand } from "./lib.js";
 

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { openStore, type RunFilter, type RunStatus } from "../runner/store/index.js";
+import { openStore, type RunFilter, type RunStatus } from "../store/index.js";
 
 const RUNS = 10_000;
 const CALLS = 500;

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
+import type { RunRow, StageRow } from "../store/index.js";
 import { ApiClient } from "./client.js";
-import type { RunRow, StageRow } from "./store/index.js";
 
 type Out = { out(line: string): void; err(line: string): void };
 

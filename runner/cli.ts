@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
+import { ConfigError, formatConfigProblem, loadConfig } from "../config/index.js";
 import { collectGarbage, DockerEngine, EngineError } from "../engine/index.js";
 import { formatProblem, loadPipelineFile } from "../pipelines/index.js";
 import { cancelCommand, logsCommand, retryCommand, runsCommand, triggerCommand } from "./cli-remote.js";
-import { ConfigError, formatConfigProblem, loadConfig } from "./config/index.js";
 import { runLocal } from "./local-run.js";
 import { formatStageTable } from "./report.js";
 import { startDaemon } from "./serve/daemon.js";

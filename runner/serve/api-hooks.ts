@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { DEFAULT_MAX_BYTES, parseWebhook } from "../hooks/index.js";
+import { DEFAULT_MAX_BYTES, parseWebhook } from "../../webhooks/index.js";
 import type { DaemonContext } from "./context.js";
 import { commitKey } from "./triggers.js";
 

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { FLOW_KINDS, type FlowKind } from "../../pipelines/index.js";
-import { RUN_STATUSES, type RunStatus } from "../store/index.js";
+import { RUN_STATUSES, type RunStatus } from "../../store/index.js";
 import { actorOf } from "./api-auth.js";
 import type { DaemonContext } from "./context.js";
 import type { LiveEvent } from "./live-logs.js";

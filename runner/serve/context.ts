@@ -1,6 +1,6 @@
+import type { Config } from "../../config/index.js";
 import type { Engine } from "../../engine/index.js";
-import type { Config } from "../config/index.js";
-import type { Store } from "../store/index.js";
+import type { Store } from "../../store/index.js";
 import type { LiveBus } from "./live-logs.js";
 import type { Metrics } from "./metrics.js";
 import type { Poller } from "./poller.js";

@@ -1,6 +1,6 @@
+import type { Config } from "../../config/index.js";
 import { DockerEngine, type Engine } from "../../engine/index.js";
-import type { Config } from "../config/index.js";
-import { openStore, type Store } from "../store/index.js";
+import { openStore, type Store } from "../../store/index.js";
 import { buildApi } from "./api.js";
 import type { DaemonContext } from "./context.js";
 import { DeployGate } from "./deploy-gate.js";

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { Store } from "../store/index.js";
+import type { Store } from "../../store/index.js";
 
 /** What live subscribers (SSE clients, `slipway logs --follow`) are told. */
 export type LiveEvent =

@@ -1,5 +1,5 @@
-import type { Config, RepositoryConfig } from "../config/index.js";
-import type { Store } from "../store/index.js";
+import type { Config, RepositoryConfig } from "../../config/index.js";
+import type { Store } from "../../store/index.js";
 import type { SourceCache } from "./sources.js";
 import { commitKey, follows, type Triggers } from "./triggers.js";
 

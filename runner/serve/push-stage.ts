@@ -1,6 +1,6 @@
+import type { RegistryConfig } from "../../config/index.js";
 import type { RegistryAuth } from "../../engine/index.js";
 import { type PushStage, resolvePushTags } from "../../pipelines/index.js";
-import type { RegistryConfig } from "../config/index.js";
 import type { RunContext } from "../run-context.js";
 import type { StageOutcome } from "../stages.js";
 

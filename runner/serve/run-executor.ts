@@ -1,12 +1,12 @@
 import { cp, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Config, RepositoryConfig } from "../../config/index.js";
 import type { Engine } from "../../engine/index.js";
 import { formatProblem, parsePipeline } from "../../pipelines/index.js";
-import type { Config, RepositoryConfig } from "../config/index.js";
+import { createMasker } from "../../secrets/index.js";
+import type { RunRow, Store } from "../../store/index.js";
 import { executePipeline, planRun } from "../pipeline-executor.js";
-import { createMasker } from "../secrets/index.js";
 import type { StageHandlers } from "../stages.js";
-import type { RunRow, Store } from "../store/index.js";
 import type { DeployGate } from "./deploy-gate.js";
 import { createDeployHandler } from "./deploy-stage.js";
 import { type LiveBus, StageLogWriter } from "./live-logs.js";

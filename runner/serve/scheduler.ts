@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { collectGarbage } from "../../engine/index.js";
-import type { RunRow } from "../store/index.js";
+import type { RunRow } from "../../store/index.js";
 import { type ExecutorDeps, executeRun, type RetrySpec } from "./run-executor.js";
 
 /**

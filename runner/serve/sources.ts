@@ -1,6 +1,6 @@
 import { join } from "node:path";
+import type { RepositoryConfig } from "../../config/index.js";
 import { type GitCredentials, GitMirror, type RemoteRef } from "../../engine/index.js";
-import type { RepositoryConfig } from "../config/index.js";
 
 /**
  * Where runs get their source: one cached bare mirror per repository (cloned once, fetched

@@ -1,6 +1,6 @@
+import type { RepositoryConfig } from "../../config/index.js";
 import { classifyRef, defaultFlow, globMatch, parsePipeline } from "../../pipelines/index.js";
-import type { RepositoryConfig } from "../config/index.js";
-import type { CreateRunResult, RunTrigger, Store } from "../store/index.js";
+import type { CreateRunResult, RunTrigger, Store } from "../../store/index.js";
 import type { SourceCache } from "./sources.js";
 
 export interface TriggerRequest {

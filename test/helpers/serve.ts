@@ -2,9 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { loadConfig } from "../../runner/config/index.js";
+import { loadConfig } from "../../config/index.js";
 import { type RunningDaemon, startDaemon } from "../../runner/serve/daemon.js";
-import type { RunRow, StageRow } from "../../runner/store/index.js";
+import type { RunRow, StageRow } from "../../store/index.js";
 import { TEST_OWNER } from "./cli.js";
 import { git } from "./fixture-repo.js";
 

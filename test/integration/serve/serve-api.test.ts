@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunRow, StageRow } from "../../../runner/store/index.js";
+import type { RunRow, StageRow } from "../../../store/index.js";
 import { git } from "../../helpers/fixture-repo.js";
 import { API_TOKEN, createOrigin, eventually, startTestDaemon, type TestDaemon } from "../../helpers/serve.js";
 

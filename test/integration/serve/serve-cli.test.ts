@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerEngine, LABEL } from "../../../engine/index.js";
-import type { RunRow } from "../../../runner/store/index.js";
+import type { RunRow } from "../../../store/index.js";
 import { runCli, startCli } from "../../helpers/cli.js";
 import { git } from "../../helpers/fixture-repo.js";
 import { API_TOKEN, createOrigin, eventually, startTestDaemon, type TestDaemon } from "../../helpers/serve.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DockerEngine, LABEL } from "../../../engine/index.js";
-import type { RunRow, StageRow } from "../../../runner/store/index.js";
+import type { RunRow, StageRow } from "../../../store/index.js";
 import { startCli, TEST_OWNER } from "../../helpers/cli.js";
 import { API_TOKEN, createOrigin, eventually } from "../../helpers/serve.js";
 

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerEngine, LABEL } from "../../../engine/index.js";
-import type { RunRow } from "../../../runner/store/index.js";
+import type { RunRow } from "../../../store/index.js";
 import { git, gitAsync } from "../../helpers/fixture-repo.js";
 import {
   createOrigin,

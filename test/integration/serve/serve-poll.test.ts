@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunRow } from "../../../runner/store/index.js";
+import type { RunRow } from "../../../store/index.js";
 import { git, gitAsync } from "../../helpers/fixture-repo.js";
 import { createOrigin, eventually, HOOK_SECRET, startTestDaemon, type TestDaemon } from "../../helpers/serve.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerEngine } from "../../../engine/index.js";
-import type { RunRow } from "../../../runner/store/index.js";
+import type { RunRow } from "../../../store/index.js";
 import { startRegistry, type TestRegistry } from "../../helpers/registry.js";
 import { createOrigin, startTestDaemon, type TestDaemon } from "../../helpers/serve.js";
 

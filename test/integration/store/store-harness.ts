@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { openStore, type Store } from "../../../runner/store/index.js";
+import { openStore, type Store } from "../../../store/index.js";
 
 /** Where the store suite finds PostgreSQL; `.ci/postgres-up.sh` provisions exactly this. */
 export const PG_URL = process.env.SLIPWAY_TEST_PG_URL ?? "postgres://slipway:slipway@127.0.0.1:5432/slipway_test";

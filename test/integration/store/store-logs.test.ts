@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Store } from "../../../runner/store/index.js";
+import type { Store } from "../../../store/index.js";
 import { codeOf, createTestDatabase, ENGINES, readAll, type TestDatabase } from "./store-harness.js";
 
 // A real collector lets the memory test measure what is live rather than what the GC has not

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LATEST_VERSION, MIGRATIONS } from "../../../runner/store/index.js";
+import { LATEST_VERSION, MIGRATIONS } from "../../../store/index.js";
 import { codeOf, createTestDatabase, ENGINES, readAll, type TestDatabase } from "./store-harness.js";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { NewRun, Store } from "../../../runner/store/index.js";
+import type { NewRun, Store } from "../../../store/index.js";
 import { codeOf, createTestDatabase, ENGINES, type TestDatabase } from "./store-harness.js";
 
 const run = (over: Partial<NewRun> = {}): NewRun => ({

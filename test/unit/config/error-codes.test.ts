@@ -2,14 +2,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CONFIG_ERROR_CODES, ENV_OVERRIDES, ROOT_KEYS } from "../../../runner/config/index.js";
+import { CONFIG_ERROR_CODES, ENV_OVERRIDES, ROOT_KEYS } from "../../../config/index.js";
 
 /** Keeps CONFIG_ERROR_CODES, the code that uses them and docs/config.md in step. */
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const doc = readFileSync(join(root, "docs/config.md"), "utf8");
-const sources = readdirSync(join(root, "runner/config"))
+const sources = readdirSync(join(root, "config"))
   .filter((f) => f.endsWith(".ts"))
-  .map((f) => readFileSync(join(root, "runner/config", f), "utf8"));
+  .map((f) => readFileSync(join(root, "config", f), "utf8"));
 
 describe("config error codes", () => {
   it.each(Object.keys(CONFIG_ERROR_CODES))("%s is documented with a heading", (code) => {
@@ -21,7 +21,7 @@ describe("config error codes", () => {
     expect([...named].filter((c) => !(c in CONFIG_ERROR_CODES))).toEqual([]);
   });
 
-  it("every code used in runner/config is in the catalogue, and every catalogued code is used", () => {
+  it("every code used in config is in the catalogue, and every catalogued code is used", () => {
     const used = new Set(sources.flatMap((text) => text.match(/SLIPWAY_E_CONFIG_[A-Z_]*[A-Z]/g) ?? []));
     expect([...used].filter((c) => !(c in CONFIG_ERROR_CODES))).toEqual([]);
     expect(used.size).toBe(Object.keys(CONFIG_ERROR_CODES).length);

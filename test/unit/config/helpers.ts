@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect } from "vitest";
-import { ConfigError, loadConfig } from "../../../runner/config/index.js";
+import { ConfigError, loadConfig } from "../../../config/index.js";
 
 /** Temporary directories with a config file in them, removed after each test. */
 

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BRANCHES, loadConfig, Secret } from "../../../runner/config/index.js";
+import { DEFAULT_BRANCHES, loadConfig, Secret } from "../../../config/index.js";
 import { configError, tempDir, withConfig } from "./helpers.js";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");

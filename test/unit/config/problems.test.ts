@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatConfigProblem, loadConfig } from "../../../runner/config/index.js";
+import { formatConfigProblem, loadConfig } from "../../../config/index.js";
 import { configError, problemsOf, tempDir, withConfig } from "./helpers.js";
 
 /** Each kind of mistake, with the exact code and position it must be reported at. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMasker, MASK, maskForms } from "../../../runner/secrets/index.js";
+import { createMasker, MASK, maskForms } from "../../../secrets/index.js";
 
 /** What the masker hides, what it leaves alone, and that it stays fast. */
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStreamMasker, MASK } from "../../../runner/secrets/index.js";
+import { createStreamMasker, MASK } from "../../../secrets/index.js";
 
 /** Chunked output: a secret split across chunks must still be masked. */
 

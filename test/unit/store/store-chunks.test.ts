@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../../runner/store/index.js";
+import { openStore, type Store } from "../../../store/index.js";
 
 /**
  * How logs land in `log_chunks`, observed in the SQLite file itself: the shared suite in

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openStore, parseStoreUrl } from "../../../runner/store/index.js";
+import { openStore, parseStoreUrl } from "../../../store/index.js";
 
 async function codeOf(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {
   try {

@@ -1,4 +1,4 @@
-/** Public surface of `runner/hooks/`: forge webhook requests → ref events. Pure; the HTTP route lives elsewhere. */
+/** Public surface of `webhooks/`: forge webhook requests → ref events. Pure; the HTTP route lives elsewhere. */
 export { HOOK_ERROR_CODES, type HookErrorCode, type HookRejection } from "./errors.js";
 export { DEFAULT_MAX_BYTES, parseWebhook, SUPPORTED_EVENTS } from "./parse-webhook.js";
 export { ZERO_SHA } from "./refs.js";

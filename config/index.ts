@@ -1,4 +1,4 @@
-/** Public surface of `runner/config/`: load and validate `slipway.config.yml` for `slipway serve`. */
+/** Public surface of `config/`: load and validate `slipway.config.yml` for `slipway serve`. */
 export { ENV_OVERRIDES, ENV_TOKEN_NAME, MIN_API_TOKEN_LENGTH } from "./env.js";
 export {
   CONFIG_ERROR_CODES,

@@ -1,4 +1,4 @@
-import type { FlowKind } from "../../pipelines/index.js";
+import type { FlowKind } from "../pipelines/index.js";
 import type {
   ApiTokenRow,
   ArtifactRow,

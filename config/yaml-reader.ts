@@ -1,5 +1,5 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
-import { didYouMean } from "../../pipelines/index.js";
+import { didYouMean } from "../pipelines/index.js";
 import type { ConfigErrorCode, ConfigProblem } from "./errors.js";
 
 /**

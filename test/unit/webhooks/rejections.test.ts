@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HOOK_ERROR_CODES, type HookErrorCode, parseWebhook, type WebhookResult } from "../../../runner/hooks/index.js";
+import { HOOK_ERROR_CODES, type HookErrorCode, parseWebhook, type WebhookResult } from "../../../webhooks/index.js";
 import { fixture, giteaHeaders, githubHeaders, gitlabHeaders, hmacHex, SECRET } from "./helpers.js";
 
 /** Every way a delivery is refused: the status and the code, never only the message. */

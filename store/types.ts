@@ -1,4 +1,4 @@
-import type { FlowKind } from "../../pipelines/index.js";
+import type { FlowKind } from "../pipelines/index.js";
 
 /**
  * Rows and inputs of the store. Every timestamp is epoch milliseconds (UTC) as a number, so

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parseWebhook, type WebhookResult } from "../../../runner/hooks/index.js";
+import { parseWebhook, type WebhookResult } from "../../../webhooks/index.js";
 import { fixture, giteaHeaders, githubHeaders, gitlabHeaders, hmacHex, SECRET } from "./helpers.js";
 
 /** Realistic deliveries from each forge, signed for real, and what they must turn into. */
