@@ -36,7 +36,12 @@ export function parseWaitChecks(tcp: string[], http: string[], services: string[
         `wait.http entry "${spec}" must use http:// (checks run inside the stack network)`,
       );
     }
-    checks.push({ kind: "http", service: url.hostname, port: Number(url.port || 80), spec, url: url.href });
+    // WHATWG URL parsing lower-cases the host, but compose service names are case-sensitive:
+    // take the host as written and put it back into the normalised URL.
+    const written = /^http:\/\/([^/:?#@]+)/i.exec(spec.trim())?.[1];
+    const service = written !== undefined && written.toLowerCase() === url.hostname ? written : url.hostname;
+    const href = `http://${service}${url.href.slice(`http://${url.hostname}`.length)}`;
+    checks.push({ kind: "http", service, port: Number(url.port || 80), spec, url: href });
   }
   for (const check of checks) {
     if (!services.includes(check.service)) {

@@ -11,6 +11,14 @@ describe("wait checks", () => {
     ]);
   });
 
+  it("keeps the case of service names (compose service names are case-sensitive)", () => {
+    const checks = parseWaitChecks(["MyDb:3306"], ["http://WebApp:8080/Health?x=1"], ["MyDb", "WebApp"]);
+    expect(checks.map((c) => c.service)).toEqual(["MyDb", "WebApp"]);
+    expect(checks[1]?.url).toBe("http://WebApp:8080/Health?x=1");
+    expect(() => parseWaitChecks([], ["http://webapp:8080/"], ["WebApp"])).toThrow(/does not define/);
+    expect(probeScript(checks, 5)).toContain("wget -q -O /dev/null 'http://WebApp:8080/Health?x=1'");
+  });
+
   it.each([
     [["db"], []],
     [["db:port"], []],
