@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,8 +7,19 @@ import { type Engine, EngineError, listContextFiles } from "../engine/index.js";
 import type { BuilderDef } from "../pipelines/index.js";
 import { BuilderError } from "./errors.js";
 
-/** Slipway's own builder Dockerfiles: `builders/catalog/<name>/<version>/Dockerfile`. */
-export const CATALOG_DIR = join(dirname(fileURLToPath(import.meta.url)), "catalog");
+/**
+ * Slipway's own builder Dockerfiles: `builders/catalog/<name>/<version>/Dockerfile` of the
+ * package. The catalog is data, not compiled: from `builders/` (tsx) and from
+ * `dist/builders/` (the compiled build) alike, it is the package root's `builders/catalog`.
+ */
+export const CATALOG_DIR = join(packageRoot(dirname(fileURLToPath(import.meta.url))), "builders", "catalog");
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 
 export interface ResolvedBuilder {
   /** What step containers run: `slipway-builder/<name>:<version>-<hash>` or the user's image. */

@@ -1,11 +1,10 @@
 import { parseArgs } from "node:util";
 import type { RunRow, StageRow } from "../store/index.js";
+import type { CliIo } from "./cli-io.js";
 import { ApiClient } from "./client.js";
 
-type Out = { out(line: string): void; err(line: string): void };
-
 /** `slipway trigger REPO REF`: queues a manual run. */
-export async function triggerCommand(args: string[], io: Out): Promise<number> {
+export async function triggerCommand(args: string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { sha: { type: "string" } } });
   const [repo, ref] = positionals;
   if (!repo || !ref) {
@@ -21,7 +20,7 @@ export async function triggerCommand(args: string[], io: Out): Promise<number> {
 }
 
 /** `slipway runs [--repo R] [--status S] [--limit N]`: the newest runs. */
-export async function runsCommand(args: string[], io: Out): Promise<number> {
+export async function runsCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { repo: { type: "string" }, status: { type: "string" }, limit: { type: "string", default: "20" } },
@@ -40,7 +39,7 @@ export async function runsCommand(args: string[], io: Out): Promise<number> {
 }
 
 /** `slipway logs RUN [--follow]`: every stage's log in order; with --follow, live until the run ends. */
-export async function logsCommand(args: string[], io: Out): Promise<number> {
+export async function logsCommand(args: string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
@@ -78,7 +77,7 @@ export async function logsCommand(args: string[], io: Out): Promise<number> {
 }
 
 /** `slipway cancel RUN` and `slipway retry RUN [--from STAGE|failed]`. */
-export async function cancelCommand(args: string[], io: Out): Promise<number> {
+export async function cancelCommand(args: string[], io: CliIo): Promise<number> {
   const [runId] = args;
   if (!runId) {
     io.err("usage: slipway cancel RUN");
@@ -89,7 +88,7 @@ export async function cancelCommand(args: string[], io: Out): Promise<number> {
   return 0;
 }
 
-export async function retryCommand(args: string[], io: Out): Promise<number> {
+export async function retryCommand(args: string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { from: { type: "string" } } });
   const [runId] = positionals;
   if (!runId) {

@@ -1,12 +1,15 @@
 import { DockerEngine, isOwnerAlive, LABEL } from "../engine/index.js";
+import { ensureBuilt } from "./helpers/build.js";
 
 /**
  * The suite needs a real Docker engine. Without one it fails (never skips), with the
  * command that provisions it; `SLIPWAY_TEST_UNIT_ONLY=1` (npm run test:unit) runs only the
  * tests that need no engine. At the end, anything still labelled by a test run is a leak.
+ * Tests spawn the compiled CLI, so dist/ is brought up to date with the sources first.
  */
 export async function setup(): Promise<void> {
   if (process.env.SLIPWAY_TEST_UNIT_ONLY === "1") return;
+  ensureBuilt();
   const engine = new DockerEngine();
   try {
     await engine.ping();

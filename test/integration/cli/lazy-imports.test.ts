@@ -1,0 +1,72 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../helpers/fixture-repo.js";
+
+// Runs the compiled CLI with a loader hook that records every module it resolves, and checks
+// that a verb loads only what it needs: the client verbs and --help talk HTTP at most, so
+// the engine (dockerode), the store drivers (better-sqlite3, pg) and the server (fastify)
+// must stay out; that is most of the start-up cost in a fresh container.
+
+const dir = mkdtempSync(join(tmpdir(), "slipway-imports-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const HEAVY = [
+  /\/node_modules\/dockerode\//,
+  /\/node_modules\/better-sqlite3\//,
+  /\/node_modules\/pg\//,
+  /\/node_modules\/fastify\//,
+  /\/dist\/engine\//,
+  /\/dist\/store\//,
+  /\/dist\/runner\/serve\//,
+];
+
+let n = 0;
+function loaded(args: string[], env: Record<string, string> = {}): { urls: string[]; status: number | null } {
+  const log = join(dir, `imports-${n++}.log`);
+  const r = spawnSync(
+    process.execPath,
+    ["--import", join(ROOT, "test/fixtures/module-hooks/record-imports.mjs"), join(ROOT, "bin/slipway.js"), ...args],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      // Port 9 (discard) on loopback refuses: the client verbs fail fast, after their imports.
+      env: { ...process.env, SLIPWAY_URL: "http://127.0.0.1:9", SLIPWAY_TEST_IMPORT_LOG: log, ...env },
+    },
+  );
+  const urls = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  return { urls, status: r.status };
+}
+
+const heavyIn = (urls: string[]) => urls.filter((u) => HEAVY.some((h) => h.test(u)));
+
+describe("each CLI verb imports only what it needs", () => {
+  it.each([
+    [["--help"]],
+    [["runs"]],
+    [["logs", "run-1"]],
+    [["trigger", "hello", "develop"]],
+    [["cancel", "run-1"]],
+    [["retry", "run-1"]],
+  ])("slipway %j loads neither the engine, the store nor the server", (args) => {
+    const { urls, status } = loaded(args);
+    expect(urls.some((u) => u.endsWith("/dist/runner/cli.js"))).toBe(true);
+    expect(heavyIn(urls)).toEqual([]);
+    expect(status).toBe(args[0] === "--help" ? 0 : 1);
+  });
+
+  it("slipway validate loads the pipeline parser but not the engine", () => {
+    const { urls } = loaded(["validate", join(ROOT, "examples/hello-node/slipway.yml")]);
+    expect(urls.some((u) => u.includes("/dist/pipelines/"))).toBe(true);
+    expect(heavyIn(urls)).toEqual([]);
+  });
+
+  it("the hook does see the engine when a verb uses it (control)", () => {
+    // A socket that does not exist: gc loads dockerode, then fails its ping at once.
+    const { urls, status } = loaded(["gc", "--dry-run"], { DOCKER_HOST: `unix://${join(dir, "no.sock")}` });
+    expect(urls.some((u) => /\/node_modules\/dockerode\//.test(u))).toBe(true);
+    expect(status).toBe(1);
+  });
+});
