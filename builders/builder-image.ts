@@ -68,14 +68,16 @@ function repoName(name: string): string {
 /**
  * Makes a builder's image available: a plain `image:` is ensured (pulled only when
  * missing); a Dockerfile builder is built once per content hash and reused afterwards.
+ * The signal (cancel, stage timeout) stops the pull or build.
  */
 export async function resolveBuilderImage(
   engine: Engine,
   def: BuilderDef,
   repoRoot: string,
   onLine: (line: string) => void = () => {},
+  signal?: AbortSignal,
 ): Promise<ResolvedBuilder> {
-  if (def.image) return { ref: def.image, imageId: await engine.ensureImage(def.image, onLine), built: false };
+  if (def.image) return { ref: def.image, imageId: await engine.ensureImage(def.image, onLine, signal), built: false };
   const source = builderSource(def, repoRoot);
   if (!source) throw new BuilderError("SLIPWAY_E_BUILDER_NOT_IN_CATALOG", `builder ${def.name} has no source`);
   if (def.catalog) {
@@ -99,10 +101,12 @@ export async function resolveBuilderImage(
       tags: [ref],
       labels: { "io.slipway.builder": def.name, "io.slipway.builder.version": def.version },
       onLine,
+      signal,
     });
     return { ref, imageId, built: true };
   } catch (err) {
-    if (err instanceof EngineError) {
+    // A cancelled or timed-out build is not a broken builder: keep the engine's ABORTED code.
+    if (err instanceof EngineError && err.code !== "SLIPWAY_E_ENGINE_ABORTED") {
       throw new BuilderError("SLIPWAY_E_BUILDER_BUILD_FAILED", `builder ${def.name}: ${err.message}`, { cause: err });
     }
     throw err;

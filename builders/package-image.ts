@@ -19,6 +19,8 @@ export interface PackageSpec {
   /** Clock for `org.opencontainers.image.created`; injectable so tests can pin it. */
   now?: Date;
   onLine?: (line: string) => void;
+  /** Cancel or stage timeout: stops the build. */
+  signal?: AbortSignal;
 }
 
 /** The OCI annotations every packaged image carries, so an image can be traced to its commit. */
@@ -43,6 +45,7 @@ export async function packageImage(engine: Engine, spec: PackageSpec): Promise<{
     labels: ociLabels(spec),
     buildArgs: spec.buildArgs,
     onLine: spec.onLine,
+    signal: spec.signal,
   });
   return { imageId, refs };
 }

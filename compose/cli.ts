@@ -29,7 +29,15 @@ export interface ComposeExecOptions {
   cwd?: string;
   /** Each output line as it comes, stdout and stderr alike. */
   onLine?: (line: string) => void;
+  /**
+   * Cancel or stage timeout: the compose process gets SIGTERM (compose stops what it started
+   * in the foreground), then SIGKILL after KILL_AFTER_MS. The result still comes from its exit.
+   */
+  signal?: AbortSignal;
 }
+
+/** How long an aborted compose process may take to end after SIGTERM. */
+const KILL_AFTER_MS = 5_000;
 
 let detected: Promise<ComposeCli> | undefined;
 
@@ -91,6 +99,14 @@ export async function runCompose(
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      child.kill("SIGTERM");
+      killTimer = setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_MS);
+      killTimer.unref();
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
     const out = new TailBuffer(MAX_OUTPUT);
     const err = new TailBuffer(MAX_OUTPUT);
     child.stdout.on("data", (chunk: Buffer) => {
@@ -113,6 +129,8 @@ export async function runCompose(
       );
     });
     child.on("close", (code) => {
+      options.signal?.removeEventListener("abort", onAbort);
+      clearTimeout(killTimer);
       lines?.end();
       // A process killed by a signal has no exit code; report it as failed.
       resolve({ exitCode: code ?? 1, out: out.text(), err: err.text() });

@@ -105,7 +105,7 @@ export class EphemeralStack implements AsyncDisposable {
   /** `up -d` of the given services (default: all without a profile); never pulls what is present. */
   async up(services: string[] = this.spec.defaultServices, signal?: AbortSignal): Promise<void> {
     this.assertOpen();
-    const result = await this.track(this.inflightUp, this.compose({ kind: "up", services }), signal);
+    const result = await this.track(this.inflightUp, this.compose({ kind: "up", services }, signal), signal);
     if (result.exitCode !== 0) {
       throw new ComposeError(
         "SLIPWAY_E_COMPOSE_UP",
@@ -128,7 +128,7 @@ export class EphemeralStack implements AsyncDisposable {
       this.cli,
       this.target,
       { kind: "run", service, command, env, volumes },
-      { env: this.opts.env, onLine },
+      { env: this.opts.env, onLine, signal },
     );
     return (await this.track(this.inflightRuns, run, signal)).exitCode;
   }
@@ -218,9 +218,10 @@ export class EphemeralStack implements AsyncDisposable {
     return [...byId.values()];
   }
 
-  private compose(cmd: Parameters<typeof runCompose>[2]): Promise<ComposeExecResult> {
+  private compose(cmd: Parameters<typeof runCompose>[2], signal?: AbortSignal): Promise<ComposeExecResult> {
     return runCompose(this.cli, this.target, cmd, {
       env: this.opts.env,
+      signal,
       onLine: cmd.kind === "logs" ? undefined : (line) => this.opts.log(line),
     });
   }

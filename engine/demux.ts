@@ -39,3 +39,21 @@ export class LineDemuxer {
     }
   }
 }
+
+/** Reads a multiplexed output stream to its end, line by line. */
+export function pumpLines(raw: NodeJS.ReadableStream, onLine: (line: string, stream: "stdout" | "stderr") => void) {
+  const demux = new LineDemuxer(onLine);
+  return new Promise<void>((resolve, reject) => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      demux.end();
+      resolve();
+    };
+    raw.on("data", (chunk: Buffer) => demux.push(chunk));
+    raw.on("end", finish);
+    raw.on("close", finish);
+    raw.on("error", reject);
+  });
+}

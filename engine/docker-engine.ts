@@ -1,8 +1,9 @@
 import Docker from "dockerode";
 import { packBuildContext } from "./build-context.js";
-import { LineDemuxer } from "./demux.js";
+import { pumpLines } from "./demux.js";
 import { EngineError, isGone } from "./errors.js";
 import { splitLines } from "./lines.js";
+import { abortedError, followProgress, throwIfAborted } from "./progress.js";
 import type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";
 
 /** The only file that talks to the Docker daemon. */
@@ -35,20 +36,21 @@ export class DockerEngine implements Engine {
     }
   }
 
-  async ensureImage(ref: string, onLine?: (line: string) => void): Promise<string> {
+  async ensureImage(ref: string, onLine?: (line: string) => void, signal?: AbortSignal): Promise<string> {
     const present = await this.imageId(ref);
     if (present) return present;
+    throwIfAborted(`pull of ${ref}`, signal);
     try {
-      const stream = await this.docker.pull(ref);
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(
-          stream,
-          (err) => (err ? reject(err) : resolve()),
-          (event: { status?: string; id?: string }) =>
-            onLine?.(`${event.id ? `${event.id}: ` : ""}${event.status ?? ""}`),
-        );
-      });
+      const stream = await this.docker.pull(ref, { abortSignal: signal });
+      await followProgress<{ status?: string; id?: string }>(
+        this.docker.modem,
+        stream,
+        (event) => onLine?.(`${event.id ? `${event.id}: ` : ""}${event.status ?? ""}`),
+        `pull of ${ref}`,
+        signal,
+      );
     } catch (err) {
+      if (signal?.aborted) throw abortedError(`pull of ${ref}`, signal);
       throw new EngineError(
         "SLIPWAY_E_ENGINE_PULL_FAILED",
         `image ${ref} is not present locally and could not be pulled: ${(err as Error).message}`,
@@ -62,15 +64,22 @@ export class DockerEngine implements Engine {
 
   async buildImage(spec: BuildSpec): Promise<string> {
     const dockerfile = spec.dockerfile ?? "Dockerfile";
+    const what = `docker build of ${spec.context} (${dockerfile})`;
+    throwIfAborted(what, spec.signal);
     const context = await packBuildContext(spec.context, { dockerfile });
-    const stream = await this.docker.buildImage(context, {
-      t: spec.tags[0],
-      dockerfile,
-      labels: spec.labels ?? {},
-      buildargs: spec.buildArgs ?? {},
-      rm: true,
-      forcerm: true,
-    });
+    const stream = await this.docker
+      .buildImage(context, {
+        t: spec.tags[0],
+        dockerfile,
+        labels: spec.labels ?? {},
+        buildargs: spec.buildArgs ?? {},
+        rm: true,
+        forcerm: true,
+        abortSignal: spec.signal,
+      })
+      .catch((err: Error) => {
+        throw spec.signal?.aborted ? abortedError(what, spec.signal) : err;
+      });
     let imageId: string | undefined;
     const tail: string[] = [];
     const emit = splitLines((line) => {
@@ -78,23 +87,22 @@ export class DockerEngine implements Engine {
       if (tail.length > 20) tail.shift();
       spec.onLine?.(line);
     });
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
-        stream,
-        (err) => (err ? reject(err) : resolve()),
-        (event: { stream?: string; error?: string; aux?: { ID?: string } }) => {
-          if (event.stream) emit.push(event.stream);
-          if (event.aux?.ID) imageId = event.aux.ID;
-          if (event.error) emit.push(`${event.error}\n`);
-        },
-      );
-    }).catch((err: Error) => {
+    await followProgress<{ stream?: string; error?: string; aux?: { ID?: string } }>(
+      this.docker.modem,
+      stream,
+      (event) => {
+        if (event.stream) emit.push(event.stream);
+        if (event.aux?.ID) imageId = event.aux.ID;
+        if (event.error) emit.push(`${event.error}\n`);
+      },
+      what,
+      spec.signal,
+    ).catch((err: Error) => {
       emit.end();
-      throw new EngineError(
-        "SLIPWAY_E_ENGINE_BUILD_FAILED",
-        `docker build of ${spec.context} (${dockerfile}) failed: ${err.message}\n${tail.join("\n")}`,
-        { cause: err },
-      );
+      if (spec.signal?.aborted) throw abortedError(what, spec.signal);
+      throw new EngineError("SLIPWAY_E_ENGINE_BUILD_FAILED", `${what} failed: ${err.message}\n${tail.join("\n")}`, {
+        cause: err,
+      });
     });
     emit.end();
     // The legacy builder reports the id only as "Successfully built <id>".
@@ -110,32 +118,40 @@ export class DockerEngine implements Engine {
     await this.docker.getImage(imageId).tag({ repo, tag });
   }
 
-  async pushImage(ref: string, auth?: RegistryAuth, onLine?: (line: string) => void): Promise<{ digest?: string }> {
+  async pushImage(
+    ref: string,
+    auth?: RegistryAuth,
+    onLine?: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<{ digest?: string }> {
     const { repo, tag } = splitRef(ref);
+    const what = `push of ${repo}:${tag}`;
+    throwIfAborted(what, signal);
     let digest: string | undefined;
     let failure: string | undefined;
     try {
       // An empty auth object still sends X-Registry-Auth, which registries without auth accept.
-      const options = { tag, authconfig: auth ?? {} } as Docker.ImagePushOptions;
+      const options = { tag, authconfig: auth ?? {}, abortSignal: signal } as Docker.ImagePushOptions;
       const stream = (await this.docker.getImage(repo).push(options)) as NodeJS.ReadableStream;
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(
-          stream,
-          (err) => (err ? reject(err) : resolve()),
-          (event: { status?: string; id?: string; error?: string; aux?: { Digest?: string } }) => {
-            if (event.aux?.Digest) digest = event.aux.Digest;
-            if (event.error) failure = event.error;
-            else if (event.status && !event.status.startsWith("Pushing")) {
-              onLine?.(`${event.id ? `${event.id}: ` : ""}${event.status}`);
-            }
-          },
-        );
-      });
+      await followProgress<{ status?: string; id?: string; error?: string; aux?: { Digest?: string } }>(
+        this.docker.modem,
+        stream,
+        (event) => {
+          if (event.aux?.Digest) digest = event.aux.Digest;
+          if (event.error) failure = event.error;
+          else if (event.status && !event.status.startsWith("Pushing")) {
+            onLine?.(`${event.id ? `${event.id}: ` : ""}${event.status}`);
+          }
+        },
+        what,
+        signal,
+      );
     } catch (err) {
+      if (signal?.aborted) throw abortedError(what, signal);
       failure = (err as Error).message;
     }
     if (failure) {
-      throw new EngineError("SLIPWAY_E_ENGINE_PUSH_FAILED", `push of ${repo}:${tag} failed: ${failure}`);
+      throw new EngineError("SLIPWAY_E_ENGINE_PUSH_FAILED", `${what} failed: ${failure}`);
     }
     return { digest };
   }
@@ -307,22 +323,4 @@ export function splitRef(ref: string): { repo: string; tag: string } {
   const colon = ref.lastIndexOf(":");
   if (colon > slash) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
   return { repo: ref, tag: "latest" };
-}
-
-/** Reads a multiplexed output stream to its end, line by line. */
-function pumpLines(raw: NodeJS.ReadableStream, onLine: (line: string, stream: "stdout" | "stderr") => void) {
-  const demux = new LineDemuxer(onLine);
-  return new Promise<void>((resolve, reject) => {
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      demux.end();
-      resolve();
-    };
-    raw.on("data", (chunk: Buffer) => demux.push(chunk));
-    raw.on("end", finish);
-    raw.on("close", finish);
-    raw.on("error", reject);
-  });
 }

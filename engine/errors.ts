@@ -14,6 +14,8 @@ export const ENGINE_ERROR_CODES = {
   SLIPWAY_E_ENGINE_BUILD_FAILED: "`docker build` failed; the message holds the builder's last output.",
   SLIPWAY_E_ENGINE_PUSH_FAILED:
     "A push was refused by the registry (authentication, network, name); the message is the registry's.",
+  SLIPWAY_E_ENGINE_ABORTED:
+    "A build, pull or push was cut short by a cancel or a stage timeout; the daemon was told to stop it.",
   SLIPWAY_E_ENGINE_CONTEXT: "The build context could not be read (missing directory or Dockerfile).",
   SLIPWAY_E_GIT_REF_NOT_FOUND: "The requested ref is neither a branch, a tag nor a commit of the repository.",
   SLIPWAY_E_GIT_NOT_A_REPO: "The given directory is not a git repository.",

@@ -5,7 +5,9 @@
  * Call order for one step container (mirrors woodpecker's backend):
  *   ensureImage → createNetwork? → createContainer → startContainer → streamLogs
  *   → waitContainer → removeContainer (→ removeNetwork)
- * Cancelling: stopContainer(grace) then removeContainer. Every resource created through
+ * Cancelling: stopContainer(grace) then removeContainer. Builds, pulls and pushes take an
+ * AbortSignal (cancel or stage timeout): the request to the daemon is closed, the daemon
+ * stops the work, and the call rejects at once with SLIPWAY_E_ENGINE_ABORTED. Every resource created through
  * this interface carries the `io.slipway.*` labels from `labels.ts`, so `gc` can find it
  * even after the runner was killed.
  */
@@ -16,7 +18,7 @@ export interface Engine {
   /** Id of a local image, or undefined when it is not present. Never pulls. */
   imageId(ref: string): Promise<string | undefined>;
   /** Makes `ref` present locally: pulls only when it is missing (never forces a pull). */
-  ensureImage(ref: string, onLine?: (line: string) => void): Promise<string>;
+  ensureImage(ref: string, onLine?: (line: string) => void, signal?: AbortSignal): Promise<string>;
   /** Builds an image from a directory; the context honours `.dockerignore`. Returns the image id. */
   buildImage(spec: BuildSpec): Promise<string>;
   tagImage(imageId: string, ref: string): Promise<void>;
@@ -24,7 +26,12 @@ export interface Engine {
    * Pushes `repo:tag` to its registry and returns the manifest digest. Credentials go to the
    * daemon in the X-Registry-Auth header only; they never appear in the progress lines.
    */
-  pushImage(ref: string, auth?: RegistryAuth, onLine?: (line: string) => void): Promise<{ digest?: string }>;
+  pushImage(
+    ref: string,
+    auth?: RegistryAuth,
+    onLine?: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<{ digest?: string }>;
   removeImage(ref: string): Promise<void>;
 
   /** Creates a named volume; Slipway passes its labels so `gc` can find it. */
@@ -78,6 +85,8 @@ export interface BuildSpec {
   labels?: Record<string, string>;
   buildArgs?: Record<string, string>;
   onLine?: (line: string) => void;
+  /** Cancel or stage timeout: closes the build request, which stops the daemon's build. */
+  signal?: AbortSignal;
 }
 
 export interface ContainerSpec {

@@ -21,7 +21,7 @@ export async function integrationStage(
     workspace: { volume: ctx.workspace.volume, mountPath: WORKSPACE_PATH },
     env: { ...ctx.env, ...stage.env, SLIPWAY_STAGE: stage.name },
     resolveBuilderImage: async (name) => {
-      const image = await builderImage(ctx, name);
+      const image = await builderImage(ctx, name, signal);
       await ctx.workspace.seed(image);
       return image;
     },

@@ -25,7 +25,7 @@ export async function executeStage(ctx: RunContext, stage: Stage, signal: AbortS
     case "build":
       return buildStage(ctx, stage, signal);
     case "package":
-      return packageStage(ctx, stage);
+      return packageStage(ctx, stage, signal);
     case "compose": {
       const { integrationStage } = await import("./integration.js");
       return integrationStage(ctx, stage, signal);
@@ -46,12 +46,12 @@ function notHere(stage: Stage): StageOutcome {
 }
 
 /** The image of a builder, built or reused once per run. */
-export async function builderImage(ctx: RunContext, name: string): Promise<string> {
+export async function builderImage(ctx: RunContext, name: string, signal?: AbortSignal): Promise<string> {
   const known = ctx.builderImages.get(name);
   if (known) return known;
   const def = ctx.pipeline.builders[name];
   if (!def) throw new Error(`unknown builder ${name}`);
-  const resolved = await resolveBuilderImage(ctx.engine, def, ctx.workspaceDir, (line) => ctx.log(`  ${line}`));
+  const resolved = await resolveBuilderImage(ctx.engine, def, ctx.workspaceDir, (line) => ctx.log(`  ${line}`), signal);
   ctx.log(
     resolved.built
       ? `builder ${name}: built ${resolved.ref}`
@@ -62,7 +62,7 @@ export async function builderImage(ctx: RunContext, name: string): Promise<strin
 }
 
 async function buildStage(ctx: RunContext, stage: BuildStage, signal: AbortSignal): Promise<StageOutcome> {
-  const image = await builderImage(ctx, stage.builder);
+  const image = await builderImage(ctx, stage.builder, signal);
   await ctx.workspace.seed(image);
   const outcome = await runStep(
     ctx.engine,
@@ -90,7 +90,7 @@ async function buildStage(ctx: RunContext, stage: BuildStage, signal: AbortSigna
   }
 }
 
-async function packageStage(ctx: RunContext, stage: PackageStage): Promise<StageOutcome> {
+async function packageStage(ctx: RunContext, stage: PackageStage, signal: AbortSignal): Promise<StageOutcome> {
   if (!ctx.pipeline.image) return { ok: false, detail: "the pipeline has no `image:` to package into" };
   const { refs } = await packageImage(ctx.engine, {
     workspaceDir: ctx.workspaceDir,
@@ -104,6 +104,7 @@ async function packageStage(ctx: RunContext, stage: PackageStage): Promise<Stage
     source: ctx.source,
     runId: ctx.runId,
     onLine: (line) => ctx.log(line),
+    signal,
   });
   return { ok: true, detail: refs.join(", ") };
 }

@@ -25,7 +25,7 @@ export function createPushHandler(
   registries: readonly RegistryConfig[],
   onPushed: (ctx: RunContext, records: PushRecord[]) => Promise<void>,
 ) {
-  return async (ctx: RunContext, stage: PushStage, _signal: AbortSignal): Promise<StageOutcome> => {
+  return async (ctx: RunContext, stage: PushStage, signal: AbortSignal): Promise<StageOutcome> => {
     const image = stage.registry ? `${stage.registry}/${ctx.pipeline.image}` : ctx.pipeline.image;
     if (!image || !ctx.pipeline.image) return { ok: false, detail: "the pipeline has no `image:` to push" };
     const source = `${ctx.pipeline.image}:${ctx.version.version}`;
@@ -41,7 +41,7 @@ export function createPushHandler(
     for (const tag of resolvePushTags(stage, ctx.refInfo, ctx.runNumber, ctx.sha)) {
       const ref = `${image}:${tag}`;
       await ctx.engine.tagImage(imageId, ref);
-      const { digest } = await ctx.engine.pushImage(ref, auth, (line) => ctx.log(line));
+      const { digest } = await ctx.engine.pushImage(ref, auth, (line) => ctx.log(line), signal);
       ctx.log(`pushed ${ref}${digest ? ` ${digest}` : ""}`);
       records.push({ ref, digest });
     }
