@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { isMap, LineCounter, parseDocument } from "yaml";
+import { readEnvironments } from "./environments.js";
 import { didYouMean, hasErrors, makeProblem, sortProblems } from "./problems.js";
 import { Checker, MapView, readList, readString, type Slot } from "./schema.js";
-import { readBuilders, readEnvironments, readFlow } from "./sections.js";
+import { readBuilders, readFlow } from "./sections.js";
 import { type Reference, readStage } from "./stages.js";
 import type { ParseResult, Pipeline, Problem, Stage } from "./types.js";
 

@@ -26,6 +26,8 @@ export const PIPELINE_ERROR_CODES = {
   SLIPWAY_E_PIPELINE_UNKNOWN_ENVIRONMENT: "A deploy stage names an environment that `environments:` does not define.",
   SLIPWAY_E_PIPELINE_UNKNOWN_WHEN:
     "A `when:` entry is not a git-flow kind (develop, feature, release, hotfix, main, tag, other).",
+  SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED:
+    "A key or mode is valid in the schema's design but not implemented yet (e.g. `strategy: blue-green`); it is refused rather than ignored.",
 } as const;
 
 export type PipelineErrorCode = keyof typeof PIPELINE_ERROR_CODES;

@@ -92,18 +92,30 @@ export interface DeployStage extends StageBase {
 
 export type Stage = BuildStage | PackageStage | ComposeStage | PushStage | DeployStage;
 
+/** Update settings as written in `slipway.yml` (`update:` / `rollback:`), aliases resolved. */
+export interface UpdateOverrides {
+  parallelism?: number;
+  delaySeconds?: number;
+  order?: "start-first" | "stop-first";
+  failureAction?: "rollback" | "pause" | "continue";
+  monitorSeconds?: number;
+  maxFailureRatio?: number;
+  /** Seconds between taking an old container out of rotation and stopping it. */
+  drainSeconds?: number;
+}
+
 export interface EnvironmentDef {
   name: string;
   compose: string;
   project?: string;
   strategy: "rolling" | "blue-green" | "recreate";
-  update: {
-    parallelism: number;
-    delaySeconds: number;
-    order: "start-first" | "stop-first";
-    failureAction: "rollback" | "pause" | "continue";
-    monitorSeconds: number;
-  };
+  /**
+   * Overrides of the compose file's `deploy.update_config` for every service (only the keys
+   * written here; `deploy/` fills in the compose file's values and Swarm's defaults).
+   */
+  update: UpdateOverrides;
+  /** Overrides of `deploy.rollback_config`; its failure action is never `rollback`. */
+  rollback: UpdateOverrides;
   approval: "none" | "manual";
   when?: FlowKind[];
 }

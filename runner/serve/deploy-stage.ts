@@ -50,7 +50,7 @@ export function createDeployHandler(
         engine: ctx.engine,
         project,
         services,
-        timeoutSeconds: Math.max(30, env.update.monitorSeconds * 6),
+        timeoutSeconds: Math.max(30, (env.update.monitorSeconds ?? 5) * 6),
         signal,
         log: ctx.log,
         logsOf: async (service) =>

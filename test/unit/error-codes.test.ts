@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/fixture-repo.js";
 
-const SOURCE_DIRS = ["engine", "builders", "compose", "pipelines", "runner"];
+const SOURCE_DIRS = ["engine", "builders", "compose", "pipelines", "runner", "deploy"];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -1,0 +1,47 @@
+/**
+ * Deployment failures with a stable code; tests assert the code, docs/environments.md lists
+ * every one. (Switches to `core/`'s SlipwayError base once that layer exists.)
+ */
+export class DeployError extends Error {
+  readonly code: DeployErrorCode;
+  constructor(code: DeployErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DeployError";
+    this.code = code;
+  }
+}
+
+export const DEPLOY_ERROR_CODES = {
+  SLIPWAY_E_DEPLOY_NOT_IMPLEMENTED:
+    "A compose key or mode Slipway does not carry out yet (e.g. `deploy.mode: global`); refused, never ignored.",
+  SLIPWAY_E_DEPLOY_COMPOSE_KEY:
+    "A `deploy:` key of the compose file that a plain Docker host does not honour (placement, resources, ...), or an unknown key in `update_config` / `rollback_config`.",
+  SLIPWAY_E_DEPLOY_BAD_VALUE: "A value in `deploy:` has the wrong type or is out of range.",
+  SLIPWAY_E_DEPLOY_DEPENDENCY_CYCLE: "The services' `depends_on` form a cycle, so there is no order to change them in.",
+  SLIPWAY_E_DEPLOY_FIXED_PORT:
+    "A service publishes a fixed host port, so two of its containers cannot run at once: start-first (or more than one replica) is impossible; use `order: stop-first` explicitly.",
+  SLIPWAY_E_DEPLOY_CONTAINER_NAME:
+    "A service sets `container_name`, so it cannot have several replicas or be replaced start-first.",
+  SLIPWAY_E_DEPLOY_VERSION_MISSING:
+    "The version to deploy is neither in the registry nor present locally; nothing was changed.",
+  SLIPWAY_E_DEPLOY_COMPOSE_FAILED: "A compose command of the deployment failed (its output is in the message).",
+  SLIPWAY_E_DEPLOY_UNHEALTHY:
+    "New containers failed (exited, unhealthy, or not ready by the progress deadline) beyond `max_failure_ratio`.",
+  SLIPWAY_E_DEPLOY_PAUSED:
+    "The rollout stopped on a failure with `failure_action: pause` (or a failing rollback): run `slipway confirm` or `slipway rollback`.",
+  SLIPWAY_E_DEPLOY_ROLLED_BACK: "The rollout failed and was rolled back; the previous version serves again.",
+  SLIPWAY_E_DEPLOY_LOCKED:
+    "Another deployment of the same environment is in progress (on this or another runner sharing the store).",
+  SLIPWAY_E_DEPLOY_NOT_PAUSED:
+    "`confirm` (or a paused rollback) was asked for an environment with no paused deployment.",
+  SLIPWAY_E_DEPLOY_NO_PREVIOUS:
+    "`rollback` without a version, but the environment has no earlier successful deployment.",
+  SLIPWAY_E_DEPLOY_UNKNOWN_ENVIRONMENT: "The pipeline file defines no environment of that name.",
+  SLIPWAY_E_DEPLOY_CANCELLED: "The deployment was cancelled; the environment keeps serving what it ran at that moment.",
+} as const;
+
+export type DeployErrorCode = keyof typeof DEPLOY_ERROR_CODES;
+
+export function isDeployError(err: unknown, code?: DeployErrorCode): err is DeployError {
+  return err instanceof DeployError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,145 @@
+import { isScalar } from "yaml";
+import { type Checker, readDuration, readEnum, readInt, readMap, readString, type Slot, typeError } from "./schema.js";
+import { readWhen } from "./stages.js";
+import type { EnvironmentDef, UpdateOverrides } from "./types.js";
+
+/**
+ * `environments:` of `slipway.yml`. Update settings are kept as overrides only: the compose
+ * file's `deploy.update_config` and Swarm's defaults are merged in by `deploy/`, which is the
+ * only place that knows the compose file.
+ */
+
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const ENV_KEYS = ["compose", "project", "strategy", "update", "rollback", "approval", "when"];
+// Canonical keys (the compose spec's names) and Rancher's aliases for three of them.
+const UPDATE_KEYS = ["parallelism", "delay", "order", "failure_action", "monitor", "max_failure_ratio", "drain"];
+const ALIASES: Record<string, string> = { batch_size: "parallelism", interval: "delay", start_first: "order" };
+
+function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef | undefined {
+  const map = readMap(c, slot);
+  if (map === undefined) return undefined;
+  map.allowOnly(ENV_KEYS);
+  const composeSlot = map.require("compose", " (the compose file the environment runs)");
+  const compose = composeSlot && readString(c, composeSlot, { nonEmpty: true });
+  const projectSlot = map.get("project");
+  let project = projectSlot && readString(c, projectSlot, { nonEmpty: true });
+  if (projectSlot && project !== undefined && !PROJECT_NAME.test(project)) {
+    const msg = `project "${project}" must be a compose project name: lowercase letters, digits, "_" and "-"`;
+    c.report(c.slotPosition(projectSlot), projectSlot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", msg);
+    project = undefined;
+  }
+  const get = <T>(key: string, fallback: T, read: (s: Slot) => T | undefined): T | undefined => {
+    const entry = map.get(key);
+    return entry ? read(entry) : fallback;
+  };
+  const strategySlot = map.get("strategy");
+  let strategy = get("strategy", "rolling" as const, (s) =>
+    readEnum(c, s, ["rolling", "blue-green", "recreate"] as const),
+  );
+  if (strategySlot && strategy === "blue-green") {
+    c.report(
+      c.slotPosition(strategySlot),
+      strategySlot.path,
+      "SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED",
+      `strategy "blue-green" is not implemented yet; use "rolling" (zero downtime behind a load balancer) or "recreate"`,
+    );
+    strategy = undefined;
+  }
+  const approval = get("approval", "none" as const, (s) => readEnum(c, s, ["none", "manual"] as const));
+  const whenSlot = map.get("when");
+  const when = whenSlot && readWhen(c, whenSlot);
+  const update = get("update", {} as UpdateOverrides, (s) => readUpdate(c, s, "update"));
+  const rollback = get("rollback", {} as UpdateOverrides, (s) => readUpdate(c, s, "rollback"));
+  const valid =
+    compose !== undefined && strategy && approval && update && rollback && !(projectSlot && project === undefined);
+  if (!valid || !strategy || (whenSlot && when === undefined)) return undefined;
+  return {
+    name,
+    compose,
+    ...(project ? { project } : {}),
+    strategy,
+    update,
+    rollback,
+    approval,
+    ...(when ? { when } : {}),
+  };
+}
+
+function readUpdate(c: Checker, slot: Slot, section: "update" | "rollback"): UpdateOverrides | undefined {
+  const map = readMap(c, slot, { nullIsEmpty: true });
+  if (map === undefined) return undefined;
+  map.allowOnly([...UPDATE_KEYS, ...Object.keys(ALIASES)]);
+  const out: UpdateOverrides = {};
+  let ok = true;
+  const entryOf = (key: string): Slot | undefined => {
+    const alias = Object.keys(ALIASES).find((a) => ALIASES[a] === key);
+    const canonical = map.get(key);
+    const aliased = alias ? map.get(alias) : undefined;
+    if (canonical && aliased) {
+      c.report(
+        c.position(aliased.keyNode),
+        aliased.path,
+        "SLIPWAY_E_PIPELINE_ONE_OF",
+        `"${alias}" is Rancher's name for "${key}"; give only one of them`,
+      );
+      ok = false;
+      return undefined;
+    }
+    return canonical ?? aliased;
+  };
+  const take = <K extends keyof UpdateOverrides>(
+    key: string,
+    field: K,
+    read: (s: Slot) => UpdateOverrides[K] | undefined,
+  ) => {
+    const entry = entryOf(key);
+    if (entry === undefined) return;
+    const value = read(entry);
+    if (value === undefined) ok = false;
+    else out[field] = value;
+  };
+  const actions =
+    section === "update" ? (["rollback", "pause", "continue"] as const) : (["pause", "continue"] as const);
+  take("parallelism", "parallelism", (s) => readInt(c, s, 1));
+  take("delay", "delaySeconds", (s) => readDuration(c, s));
+  take("order", "order", (s) =>
+    s.path.endsWith("start_first") ? readStartFirst(c, s) : readEnum(c, s, ["start-first", "stop-first"] as const),
+  );
+  // A rollback that fails pauses or continues; rolling back a rollback has no meaning.
+  take("failure_action", "failureAction", (s) => readEnum(c, s, actions));
+  take("monitor", "monitorSeconds", (s) => readDuration(c, s));
+  take("max_failure_ratio", "maxFailureRatio", (s) => readRatio(c, s));
+  take("drain", "drainSeconds", (s) => readDuration(c, s));
+  return ok ? out : undefined;
+}
+
+function readStartFirst(c: Checker, slot: Slot): "start-first" | "stop-first" | undefined {
+  const node = slot.value;
+  if (!isScalar(node) || typeof node.value !== "boolean") return typeError(c, slot, "true or false");
+  return node.value ? "start-first" : "stop-first";
+}
+
+function readRatio(c: Checker, slot: Slot): number | undefined {
+  const node = slot.value;
+  if (!isScalar(node) || typeof node.value !== "number") return typeError(c, slot, "a number from 0 to 1");
+  if (!(node.value >= 0 && node.value <= 1)) {
+    const msg = `${slot.path} must be between 0 and 1 (a fraction of the replicas), got ${node.value}`;
+    c.report(c.slotPosition(slot), slot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", msg);
+    return undefined;
+  }
+  return node.value;
+}
+
+export function readEnvironments(
+  c: Checker,
+  slot: Slot | undefined,
+): { environments: Record<string, EnvironmentDef>; declared: Set<string> } {
+  const environments: Record<string, EnvironmentDef> = {};
+  const map = slot && readMap(c, slot, { nullIsEmpty: true });
+  if (map === undefined) return { environments, declared: new Set() };
+  for (const [name, entry] of map.entries) {
+    const def = readEnvironment(c, name, entry);
+    if (def) environments[name] = def;
+  }
+  return { environments, declared: new Set(map.keys()) };
+}
