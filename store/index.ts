@@ -1,4 +1,7 @@
 /** Public surface of `store/`: the persistent store (SQLite by default, or PostgreSQL). */
+
+export type * from "./deployment-types.js";
+export { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS } from "./deployment-types.js";
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
 export { LATEST_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
 export { type OpenStoreOptions, openStore, parseStoreUrl, SQLITE_FILE, type StoreTarget } from "./open-store.js";

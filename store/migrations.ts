@@ -137,6 +137,61 @@ export const MIGRATIONS: readonly Migration[] = [
     // A retry from a stage must survive a restart of the runner while it is queued.
     "ALTER TABLE runs ADD COLUMN retry_from_stage TEXT",
   ),
+  both(
+    5,
+    "deployments and their batches",
+    // Environments belong to a repository's slipway.yml, so they are keyed by (repository, environment).
+    `CREATE TABLE deployments (
+       id TEXT PRIMARY KEY,
+       repository TEXT NOT NULL,
+       environment TEXT NOT NULL,
+       version TEXT NOT NULL,
+       previous_version TEXT,
+       strategy TEXT NOT NULL,
+       trigger_kind TEXT NOT NULL CHECK (trigger_kind IN ('stage', 'cli', 'api', 'rollback', 'recovery')),
+       actor TEXT,
+       run_id TEXT,
+       rollback_of TEXT,
+       status TEXT NOT NULL CHECK (status IN ('running', 'paused', 'success', 'failed', 'rolled_back', 'cancelled', 'interrupted')),
+       outcome TEXT,
+       rollback_reason TEXT,
+       spec {json},
+       created_at {ts} NOT NULL,
+       updated_at {ts} NOT NULL,
+       finished_at {ts}
+     );
+     CREATE INDEX deployments_environment_id ON deployments (repository, environment, id);
+     CREATE INDEX deployments_status ON deployments (status);
+     CREATE TABLE deployment_batches (
+       deployment_id TEXT NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+       seq INTEGER NOT NULL,
+       phase TEXT NOT NULL CHECK (phase IN ('update', 'rollback')),
+       service TEXT NOT NULL,
+       batch INTEGER NOT NULL,
+       batches INTEGER NOT NULL,
+       added {json} NOT NULL,
+       removed {json} NOT NULL,
+       status TEXT NOT NULL CHECK (status IN ('success', 'failed')),
+       health {json} NOT NULL,
+       started_at {ts} NOT NULL,
+       finished_at {ts} NOT NULL,
+       PRIMARY KEY (deployment_id, seq)
+     );`,
+  ),
+  both(
+    6,
+    "environment locks",
+    // One row per environment being deployed: the primary key makes acquisition atomic.
+    `CREATE TABLE environment_locks (
+       repository TEXT NOT NULL,
+       environment TEXT NOT NULL,
+       holder TEXT NOT NULL,
+       deployment_id TEXT,
+       acquired_at {ts} NOT NULL,
+       expires_at {ts} NOT NULL,
+       PRIMARY KEY (repository, environment)
+     );`,
+  ),
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -1,4 +1,6 @@
 import { createToken, listTokens, revokeToken, verifyToken } from "./api-tokens.js";
+import type { DeploymentStore } from "./deployment-types.js";
+import { SqlDeploymentStore } from "./deployments.js";
 import { badArgument, runNotFound, StoreError } from "./errors.js";
 import { newUlid } from "./ids.js";
 import { appendLogChunks, logStreamSize, readLogChunks } from "./log-chunks.js";
@@ -34,11 +36,13 @@ import {
 export class SqlStore implements Store {
   readonly engine: "sqlite" | "postgres";
   readonly location: string;
+  readonly deployments: DeploymentStore;
   #closed = false;
 
   constructor(private readonly db: SqlDriver) {
     this.engine = db.engine;
     this.location = db.location;
+    this.deployments = new SqlDeploymentStore(db);
   }
 
   migrate(): Promise<{ applied: number[] }> {

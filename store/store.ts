@@ -1,3 +1,4 @@
+import type { DeploymentStore } from "./deployment-types.js";
 import type {
   ApiTokenRow,
   ArtifactInput,
@@ -33,6 +34,8 @@ export interface Store extends AsyncDisposable {
   readonly engine: "sqlite" | "postgres";
   /** The SQLite file path, or the PostgreSQL URL with its password replaced by `***`. */
   readonly location: string;
+  /** Deployments, their batches and environment locks (migrations 5-6). */
+  readonly deployments: DeploymentStore;
 
   /** Applies the migrations this database lacks, each in its own transaction; returns their versions. */
   migrate(): Promise<{ applied: number[] }>;
