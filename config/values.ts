@@ -1,3 +1,5 @@
+import { isIPv4, isIPv6 } from "node:net";
+
 /**
  * Pure parsers for configuration values. The file reader and the `SLIPWAY_*` environment
  * reader both go through these, so `concurrency: abc` and `SLIPWAY_CONCURRENCY=abc` are
@@ -15,6 +17,11 @@ export interface ListenAddress {
   readonly port: number;
 }
 
+/** RFC 1123 labels: letters, digits and inner hyphens, 1-63 characters each, 253 in all. */
+function isHostName(host: string): boolean {
+  return host.length <= 253 && host.split(".").every((l) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
+}
+
 /** `host:port` or `[ipv6]:port`; port 0 means "any free port" (useful in tests). */
 export function parseListen(text: string): Parsed<ListenAddress> {
   const hint = 'write "127.0.0.1:8080" (this host only) or "0.0.0.0:8080" (every interface)';
@@ -23,7 +30,12 @@ export function parseListen(text: string): Parsed<ListenAddress> {
   if (match === null) return bad(`"${text}" is not host:port; ${hint}`);
   const port = Number(match[3]);
   if (port > 65535) return bad(`port ${port} is out of range (0-65535)`);
-  return ok({ host: match[1] ?? match[2] ?? "", port });
+  const host = match[1] ?? match[2] ?? "";
+  // Checked here, not at bind time, so a typo is a config error and nothing is created first.
+  if (match[1] !== undefined && !isIPv6(host)) return bad(`"[${host}]" is not an IPv6 address; ${hint}`);
+  if (/^[0-9.]+$/.test(host) && !isIPv4(host)) return bad(`"${host}" is not an IPv4 address; ${hint}`);
+  if (match[2] !== undefined && !isIPv4(host) && !isHostName(host)) return bad(`"${host}" is not a host name; ${hint}`);
+  return ok({ host, port });
 }
 
 /** A whole number ≥ `min`; a string of digits is accepted, as environment values are strings. */

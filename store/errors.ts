@@ -18,6 +18,8 @@ export const STORE_ERROR_CODES = {
     "A schema migration failed and was rolled back; the database keeps its previous version.",
   SLIPWAY_E_STORE_UNKNOWN_REPOSITORY: "A run was created for a repository the store does not know (upsert it first).",
   SLIPWAY_E_STORE_RUN_NOT_FOUND: "A stage, log, or artifact was written for a run id that does not exist.",
+  SLIPWAY_E_STORE_LOCKED:
+    "Another slipway serve holds this data dir's lock (or, on PostgreSQL, this runner id's); the message names its pid and host.",
   SLIPWAY_E_STORE_BAD_ARGUMENT: "An argument is out of range or malformed (limit, cursor, offset, status, name).",
 } as const;
 

@@ -5,6 +5,14 @@ export { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS } from "./deployment-types.js"
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
 export { LATEST_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
 export { type OpenStoreOptions, openStore, parseStoreUrl, SQLITE_FILE, type StoreTarget } from "./open-store.js";
+export {
+  acquireRunnerLock,
+  LOCK_FILE,
+  type LockHolder,
+  probeRunnerLock,
+  type RunnerLock,
+  type RunnerLockOptions,
+} from "./runner-lock.js";
 export type { Store } from "./store.js";
 export type * from "./types.js";
 export { RUN_STATUSES, RUN_TRIGGERS, STAGE_STATUSES } from "./types.js";

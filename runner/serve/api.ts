@@ -1,23 +1,30 @@
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { actorOf, authGuard } from "./api-auth.js";
+import { clientErrorHandler, frameworkErrors, installContract } from "./api-contract.js";
 import { registerHookRoutes } from "./api-hooks.js";
 import { registerRunRoutes } from "./api-runs.js";
 import type { DaemonContext } from "./context.js";
 
+export interface BuildApiOptions {
+  /** Hands fastify an already bound server (see `bindListen`); without it fastify makes its own. */
+  serverFactory?: FastifyServerOptions["serverFactory"];
+  /** Where errors behind a 500 are logged (their details never go to the client). */
+  log?: (line: string) => void;
+}
+
 /** The HTTP API (JSON under /api, documented in docs/api.md), health and metrics. */
-export function buildApi(ctx: DaemonContext): FastifyInstance {
-  const app = Fastify({ logger: false });
-  app.addHook("onRequest", authGuard(ctx));
-  // Fastify's own refusals (unparseable JSON, unknown route) in the API's `{error, message}` shape.
-  app.setErrorHandler((err: FastifyError, _req, reply) => {
-    if (err.code?.startsWith("FST_ERR_CTP_")) {
-      return reply.code(err.statusCode ?? 400).send({ error: "SLIPWAY_E_API_BAD_BODY", message: err.message });
-    }
-    throw err;
+export function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
+    clientErrorHandler,
+    frameworkErrors,
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no route ${req.method} ${req.url}` }),
-  );
+  installContract(app, (err, req) => {
+    ctx.metrics.unexpectedError("api");
+    opts.log?.(`SLIPWAY_E_API_INTERNAL: ${req.method} ${req.url.slice(0, 200)}: ${err.stack ?? err.message}`);
+  });
+  app.addHook("onRequest", authGuard(ctx));
 
   app.get("/healthz", async (_req, reply) => {
     const checks = await Promise.all([

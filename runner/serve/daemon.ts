@@ -1,12 +1,15 @@
+import type { Server } from "node:http";
 import type { Config } from "../../config/index.js";
 import { DockerEngine, type Engine } from "../../engine/index.js";
-import { openStore, type Store } from "../../store/index.js";
+import { acquireRunnerLock, openStore, probeRunnerLock, type Store } from "../../store/index.js";
 import { buildApi } from "./api.js";
 import type { DaemonContext } from "./context.js";
 import { DeployGate } from "./deploy-gate.js";
+import { bindListen, closeServer, takeOver } from "./listen.js";
 import { LiveBus } from "./live-logs.js";
 import { Metrics } from "./metrics.js";
 import { Poller } from "./poller.js";
+import { installProcessGuard } from "./process-guard.js";
 import { reconcileAfterRestart, Scheduler } from "./scheduler.js";
 import { SourceCache } from "./sources.js";
 import { Triggers } from "./triggers.js";
@@ -19,9 +22,17 @@ export interface RunningDaemon extends AsyncDisposable {
 }
 
 /**
- * `slipway serve`: opens the store (migrating it), reconciles runs a dead predecessor left
- * running, then starts the queue, the pollers and the HTTP API. `close()` stops taking work,
- * cancels running runs (their cleanup runs) and closes the store.
+ * `slipway serve`. The order is what keeps a mistaken second start harmless:
+ * 1. the engine answers and no live daemon holds this data dir's lock (read only: nothing is
+ *    created yet; a refusal is SLIPWAY_E_STORE_LOCKED naming the holder's pid and host);
+ * 2. the listen address is bound (SLIPWAY_E_SERVE_ADDRESS_IN_USE / _LISTEN otherwise), still
+ *    before the data dir exists;
+ * 3. the lock is taken for the process's life (the data dir is created here), for PostgreSQL
+ *    also an advisory lock on the runner id;
+ * 4. only then the store is opened and migrated and runs a dead predecessor left running are
+ *    reconciled; then the queue, the pollers and the API start.
+ * `close()` stops taking work, cancels running runs (their cleanup runs), closes the store and
+ * releases the lock.
  */
 export async function startDaemon(
   config: Config,
@@ -30,11 +41,55 @@ export async function startDaemon(
   const log = opts.log ?? (() => {});
   const engine = opts.engine ?? new DockerEngine();
   await engine.ping();
-  const store = opts.store ?? (await openStore(config.store?.reveal(), { dataDir: config.dataDir }));
+  const storeUrl = config.store?.reveal();
+  const lockOptions = { dataDir: config.dataDir, runnerId: config.runnerId };
+  if (!opts.store) probeRunnerLock(storeUrl, lockOptions);
+  const server = await bindListen(config.listen);
+  const metrics = new Metrics();
+  const undo: Array<() => Promise<void>> = [async () => closeServer(server)];
+  const unwind = async () => {
+    for (const step of undo.splice(0).reverse()) await step().catch(() => {});
+  };
+  let ready: { ctx: DaemonContext; port: number };
+  try {
+    if (!opts.store) {
+      const lock = await acquireRunnerLock(storeUrl, lockOptions);
+      undo.push(() => lock.release());
+    }
+    const uninstall = installProcessGuard({ log, count: (source) => metrics.unexpectedError(source) });
+    undo.push(async () => uninstall());
+    ready = await assemble(config, engine, server, metrics, opts.store, log, undo);
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+  const { port } = ready;
+  log(
+    `slipway serve: listening on http://${config.listen.host}:${port}, runner ${config.runnerId}, store ${ready.ctx.store.engine}`,
+  );
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= unwind();
+    return closing;
+  };
+  return { ctx: ready.ctx, url: `http://${config.listen.host}:${port}`, close, [Symbol.asyncDispose]: close };
+}
+
+/** Steps 4 on: everything after the lock is held and the address bound; pushes its own undo steps. */
+async function assemble(
+  config: Config,
+  engine: Engine,
+  server: Server,
+  metrics: Metrics,
+  givenStore: Store | undefined,
+  log: (line: string) => void,
+  undo: Array<() => Promise<void>>,
+): Promise<{ ctx: DaemonContext; port: number }> {
+  const store = givenStore ?? (await openStore(config.store?.reveal(), { dataDir: config.dataDir }));
+  undo.push(() => store.close());
   await store.migrate();
   const bus = new LiveBus();
   const sources = new SourceCache(config.dataDir);
-  const metrics = new Metrics();
   const gate = new DeployGate();
   const deps = {
     config,
@@ -50,19 +105,25 @@ export async function startDaemon(
   });
   const reconciled = await reconcileAfterRestart(deps);
   if (reconciled.length > 0) log(`reconciled ${reconciled.length} run(s) interrupted by a restart`);
-  const scheduler = new Scheduler(deps, config.concurrency);
+  const scheduler = new Scheduler(deps, config.concurrency, 1000, {
+    log,
+    count: (source) => metrics.unexpectedError(source),
+  });
   const triggers = new Triggers(store, sources, () => scheduler.kick());
   const poller = new Poller(config, store, sources, triggers, (repo, err) =>
     log(`poll ${repo}: ${(err as Error).message}`),
   );
   for (const repo of config.repositories) await store.upsertRepository({ name: repo.name, url: repo.url });
   const ctx: DaemonContext = { config, store, engine, bus, sources, scheduler, triggers, poller, metrics };
-  const app = buildApi(ctx);
-  await app.listen({ host: config.listen.host, port: config.listen.port });
-  const address = app.server.address();
+  const app = buildApi(ctx, { serverFactory: (handler) => takeOver(server, handler), log });
+  await app.ready();
+  undo.push(() => app.close());
+  const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.listen.port;
   scheduler.start();
+  undo.push(() => scheduler.stop());
   poller.start();
+  undo.push(async () => poller.stop());
   // Log retention (`log_retention`): at start, then hourly. Runs and stages stay; only logs go.
   const prune = () =>
     store.pruneLogs(Date.now() - config.logRetentionSeconds * 1000).then(
@@ -72,19 +133,6 @@ export async function startDaemon(
   void prune();
   const pruner = setInterval(prune, 3_600_000);
   pruner.unref();
-  log(
-    `slipway serve: listening on http://${config.listen.host}:${port}, runner ${config.runnerId}, store ${store.engine}`,
-  );
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      poller.stop();
-      clearInterval(pruner);
-      await scheduler.stop();
-      await app.close();
-      await store.close();
-    })();
-    return closing;
-  };
-  return { ctx, url: `http://${config.listen.host}:${port}`, close, [Symbol.asyncDispose]: close };
+  undo.push(async () => clearInterval(pruner));
+  return { ctx, port };
 }

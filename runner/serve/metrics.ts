@@ -4,6 +4,12 @@ const BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
 export class Metrics {
   private readonly finished = new Map<string, number>();
   private readonly durations = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  private readonly unexpected = new Map<string, number>();
+
+  /** An error the daemon survived: `unhandledRejection`, `uncaughtException`, `claim`, `run`. */
+  unexpectedError(source: string): void {
+    this.unexpected.set(source, (this.unexpected.get(source) ?? 0) + 1);
+  }
 
   runFinished(status: string): void {
     this.finished.set(status, (this.finished.get(status) ?? 0) + 1);
@@ -47,6 +53,13 @@ export class Metrics {
       out.push(`slipway_stage_duration_seconds_bucket{type="${type}",le="+Inf"} ${h.count}`);
       out.push(`slipway_stage_duration_seconds_sum{type="${type}"} ${h.sum}`);
       out.push(`slipway_stage_duration_seconds_count{type="${type}"} ${h.count}`);
+    }
+    out.push(
+      "# HELP slipway_unexpected_errors_total Errors the daemon survived, by source (unhandledRejection, uncaughtException, claim, run, api).",
+      "# TYPE slipway_unexpected_errors_total counter",
+    );
+    for (const source of ["unhandledRejection", "uncaughtException", "claim", "run", "api"]) {
+      out.push(`slipway_unexpected_errors_total{source="${source}"} ${this.unexpected.get(source) ?? 0}`);
     }
     return `${out.join("\n")}\n`;
   }

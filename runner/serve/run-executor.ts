@@ -9,6 +9,7 @@ import { executePipeline, planRun } from "../pipeline-executor.js";
 import type { StageHandlers } from "../stages.js";
 import type { DeployGate } from "./deploy-gate.js";
 import { createDeployHandler } from "./deploy-stage.js";
+import { ServeError } from "./listen.js";
 import { type LiveBus, StageLogWriter } from "./live-logs.js";
 import { createPushHandler } from "./push-stage.js";
 import type { SourceCache } from "./sources.js";
@@ -126,6 +127,12 @@ export async function executeRun(
     error = mask((err as Error).message);
     setup.line(`error: ${error}`);
   } finally {
+    // Aborted by the process guard (an unexpected error inside this run), not by a user: failed.
+    if (signal.aborted && signal.reason instanceof ServeError) {
+      status = "failed";
+      error = mask(signal.reason.message);
+      setup.line(`error: ${error}`);
+    }
     await setup.close().catch(() => {});
     if (repo && worktree) await deps.sources.release(repo, worktree).catch(() => {});
     await store.updateRun(run.id, { status, error, finishedAt: Date.now() });

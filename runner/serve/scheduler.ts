@@ -2,7 +2,15 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { collectGarbage } from "../../engine/index.js";
 import type { RunRow } from "../../store/index.js";
+import { ServeError } from "./listen.js";
+import { runScope } from "./process-guard.js";
 import { type ExecutorDeps, executeRun, type RetrySpec } from "./run-executor.js";
+
+/** Where the scheduler reports failures it survives (the daemon logs and counts them). */
+export interface SchedulerReports {
+  log(line: string): void;
+  count(source: string): void;
+}
 
 /**
  * The queue: queued runs live in the store; this claims them (atomically, so several runners
@@ -20,6 +28,7 @@ export class Scheduler {
     private readonly deps: ExecutorDeps,
     private readonly concurrency: number,
     private readonly pollMs = 1000,
+    private readonly reports: SchedulerReports = { log: () => {}, count: () => {} },
   ) {}
 
   start(): void {
@@ -54,7 +63,16 @@ export class Scheduler {
 
   private async fill(): Promise<void> {
     while (!this.stopped && this.active.size < this.concurrency) {
-      const run = await this.deps.store.claimNextQueued(this.deps.config.runnerId).catch(() => undefined);
+      let run: RunRow | undefined;
+      try {
+        run = await this.deps.store.claimNextQueued(this.deps.config.runnerId);
+      } catch (err) {
+        // The store is down or refused: nothing was claimed. The next kick (a new run, the
+        // poll timer) tries again; saying so keeps an outage from looking like an idle queue.
+        this.reports.count("claim");
+        this.reports.log(`scheduler: cannot claim a queued run: ${(err as Error).message}`);
+        return;
+      }
       if (!run) return;
       this.launch(run);
     }
@@ -62,14 +80,32 @@ export class Scheduler {
 
   private launch(run: RunRow): void {
     const controller = new AbortController();
-    const done = this.retrySpec(run)
-      .then((retry) => executeRun(this.deps, run, controller.signal, retry))
-      .then(() => undefined)
+    // Everything the run starts inherits this scope, so the process guard can fail this run
+    // (and only this one) for a rejection nothing else handled.
+    const scope = { runId: run.id, fail: (err: ServeError) => controller.abort(err) };
+    const done = runScope
+      .run(scope, () => this.retrySpec(run).then((retry) => executeRun(this.deps, run, controller.signal, retry)))
+      .then(
+        () => undefined,
+        (err: unknown) => this.failUnexpectedly(run, err),
+      )
       .finally(() => {
         this.active.delete(run.id);
         this.kick();
       });
     this.active.set(run.id, { controller, done });
+  }
+
+  /** `executeRun` does not throw; if it did anyway (a store outage in its last write), the run is failed, not lost. */
+  private async failUnexpectedly(run: RunRow, err: unknown): Promise<void> {
+    const message = (err as Error)?.message ?? String(err);
+    this.reports.count("run");
+    this.reports.log(`SLIPWAY_E_SERVE_UNEXPECTED: run ${run.id}: ${message}`);
+    const error = new ServeError("SLIPWAY_E_SERVE_UNEXPECTED", `internal error: ${message}`, { cause: err });
+    await this.deps.store
+      .updateRun(run.id, { status: "failed", error: error.message, finishedAt: Date.now() }, { ifStatus: ["running"] })
+      .then(() => this.deps.bus.publish({ type: "run", runId: run.id, status: "failed" }))
+      .catch((e: Error) => this.reports.log(`scheduler: cannot mark run ${run.id} failed: ${e.message}`));
   }
 
   /** A retry from a stage replays the original run's work before that stage. */
@@ -119,6 +155,24 @@ export async function reconcileAfterRestart(deps: ExecutorDeps): Promise<RunRow[
     await collectGarbage(deps.engine, { runId: run.id, isAlive: () => false }).catch(() => {});
     await rm(join(deps.config.dataDir, "worktrees", run.id), { recursive: true, force: true });
     await deps.store.appendLog(run.id, "_setup", "runner restarted: this run was interrupted and is marked failed\n");
+    // Its running stage is closed too: a run that is over has no stage still "running".
+    const finishedAt = Date.now();
+    for (const stage of await deps.store.listStages(run.id)) {
+      if (stage.status !== "running" && stage.status !== "pending") continue;
+      await deps.store.upsertStage(run.id, {
+        name: stage.name,
+        type: stage.type,
+        position: stage.position,
+        status: stage.status === "running" ? "failed" : "skipped",
+        ...(stage.status === "running"
+          ? {
+              finishedAt,
+              durationMs: stage.startedAt ? finishedAt - stage.startedAt : undefined,
+              detail: "interrupted: runner restarted",
+            }
+          : {}),
+      });
+    }
     await deps.store.updateRun(run.id, { status: "failed", error: "runner restarted", finishedAt: Date.now() });
   }
   // Resources of any other dead process on this host (a crashed `slipway run`) go too.

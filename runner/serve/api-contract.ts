@@ -1,0 +1,106 @@
+import type { Socket } from "node:net";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+/**
+ * The API's error contract, for fastify's own refusals too: every answer that is not a
+ * success is `{"error": "SLIPWAY_E_API_...", "message": "..."}` (docs/api.md), whether it
+ * comes from a route, from schema validation, from the router (404, 414, a bad URL) or from
+ * Node's HTTP parser before any route ran (431, 400).
+ */
+
+function send(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.code(status).send({ error: code, message });
+}
+
+/** What a fastify error code means in the API's terms. */
+function translate(err: FastifyError): { status: number; code: string; message: string } {
+  const status = err.statusCode ?? 500;
+  if (err.validation) {
+    const part =
+      err.validationContext === "querystring"
+        ? "BAD_QUERY"
+        : err.validationContext === "params"
+          ? "BAD_QUERY"
+          : err.validationContext === "headers"
+            ? "BAD_HEADER"
+            : "BAD_BODY";
+    return { status: 400, code: `SLIPWAY_E_API_${part}`, message: err.message };
+  }
+  if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+    return { status: 413, code: "SLIPWAY_E_API_TOO_LARGE", message: err.message };
+  if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+    return { status: 415, code: "SLIPWAY_E_API_BAD_BODY", message: "send JSON (content-type: application/json)" };
+  }
+  if (err.code?.startsWith("FST_ERR_CTP_") || (err instanceof SyntaxError && status === 400)) {
+    return { status: 400, code: "SLIPWAY_E_API_BAD_BODY", message: err.message };
+  }
+  if (err.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    return { status: 414, code: "SLIPWAY_E_API_URI_TOO_LONG", message: "a path segment of the URL is too long" };
+  }
+  if (err.code === "FST_ERR_BAD_URL")
+    return { status: 400, code: "SLIPWAY_E_API_BAD_URL", message: "the URL is not valid (bad percent-encoding)" };
+  if (status >= 400 && status < 500) return { status, code: "SLIPWAY_E_API_BAD_REQUEST", message: err.message };
+  return { status: 500, code: "SLIPWAY_E_API_INTERNAL", message: "internal error; the daemon's log has the details" };
+}
+
+/** The answer Node's HTTP parser gets when it refuses a request before fastify sees it. */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, reason, code, message] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", "SLIPWAY_E_API_HEADERS_TOO_LARGE", "the request headers exceed 16 KiB"]
+      : err.code === "HPE_URI_TOO_LONG"
+        ? [414, "URI Too Long", "SLIPWAY_E_API_URI_TOO_LONG", "the request URL is too long"]
+        : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? [408, "Request Timeout", "SLIPWAY_E_API_TIMEOUT", "the request took too long to arrive"]
+          : [400, "Bad Request", "SLIPWAY_E_API_BAD_REQUEST", "the request is not valid HTTP"];
+  const body = JSON.stringify({ error: code, message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+/** For fastify's `frameworkErrors` option: router refusals (414 for a long path segment, a bad URL). */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
+  const t = translate(err);
+  return send(reply, t.status, t.code, t.message);
+}
+
+/** Installs the error and not-found handlers and the query hygiene check on `app`. */
+export function installContract(app: FastifyInstance, onInternal: (err: Error, req: FastifyRequest) => void): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const t = translate(err);
+    if (t.status >= 500) onInternal(err, req);
+    return send(reply, t.status, t.code, t.message);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    send(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no route ${req.method} ${req.url.slice(0, 200)}`),
+  );
+  // A parameter given twice (`?limit=1&limit=2`) is ambiguous: refuse it instead of guessing.
+  app.addHook("preValidation", async (req, reply) => {
+    const query = req.query as Record<string, unknown> | undefined;
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (Array.isArray(value)) {
+        return send(
+          reply,
+          400,
+          "SLIPWAY_E_API_BAD_QUERY",
+          `query parameter ${name.slice(0, 50)} is given ${value.length} times; give it once`,
+        );
+      }
+    }
+  });
+}
+
+/** Decimal digits only, no sign, no exponent, no hex, no spaces; at most 15 digits (a safe integer). */
+const DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
+
+/** A strictly decimal integer in [min, max], or undefined. `0x10`, `1e2`, `+5`, ` 5` and `05` are not. */
+export function parseDecimal(text: unknown, min: number, max: number): number | undefined {
+  if (typeof text !== "string" || !DECIMAL.test(text)) return undefined;
+  const n = Number(text);
+  return n >= min && n <= max ? n : undefined;
+}
