@@ -1,9 +1,5 @@
-import { createWriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname, join, normalize } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { extract } from "tar-stream";
-import { type Engine, packBuildContext, slipwayLabels } from "../engine/index.js";
+import { posix } from "node:path";
+import { type Engine, extractArchive, packBuildContext, slipwayLabels } from "../engine/index.js";
 import { BuilderError } from "./errors.js";
 import { WORKSPACE_PATH } from "./step.js";
 
@@ -59,62 +55,32 @@ export class Workspace implements AsyncDisposable {
   async collectArtifacts(containerId: string, paths: string[], destDir: string): Promise<string[]> {
     const collected: string[] = [];
     for (const rel of paths) {
-      let tar: NodeJS.ReadableStream;
-      try {
-        tar = await this.engine.copyFromContainer(containerId, `${WORKSPACE_PATH}/${rel}`);
-      } catch (err) {
-        throw new BuilderError("SLIPWAY_E_ARTIFACT_MISSING", `artifact ${rel} was not produced by the stage`, {
-          cause: err,
-        });
-      }
       // The archive's top entry is the basename of `rel`; it lands at the same relative place.
-      const parent = dirname(rel);
-      const files = await extractTar(tar, [join(destDir, parent), join(this.hostDir, parent)]);
-      collected.push(...files.map((f) => normalize(join(parent, f))));
+      // Each destination gets its own copy of the archive (streamed, never buffered whole),
+      // and each is extracted under the same rules: the checkout's committed symlinks and
+      // file types are never written through or replaced.
+      const prefix = posix.dirname(posix.normalize(rel));
+      let files: string[] = [];
+      for (const dest of [destDir, this.hostDir]) {
+        const tar = await this.archive(containerId, rel);
+        files = await extractArchive(tar, { dest, prefix, label: `artifact ${rel}` });
+      }
+      collected.push(...files);
     }
     return collected;
+  }
+
+  private async archive(containerId: string, rel: string): Promise<NodeJS.ReadableStream> {
+    try {
+      return await this.engine.copyFromContainer(containerId, `${WORKSPACE_PATH}/${rel}`);
+    } catch (err) {
+      throw new BuilderError("SLIPWAY_E_ARTIFACT_MISSING", `artifact ${rel} was not produced by the stage`, {
+        cause: err,
+      });
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.engine.removeResource({ kind: "volume", id: this.volume, name: this.volume, labels: this.labels });
   }
-}
-
-/** Extracts regular files and directories of a tar stream into every target dir; returns their paths. */
-async function extractTar(tar: NodeJS.ReadableStream, targets: string[]): Promise<string[]> {
-  const files: string[] = [];
-  const ex = extract();
-  ex.on("entry", (header, stream, next) => {
-    const name = normalize(header.name);
-    if (name.startsWith("..") || name.startsWith("/")) {
-      stream.resume();
-      next();
-      return;
-    }
-    if (header.type === "file") {
-      files.push(name);
-      void (async () => {
-        const chunks: Buffer[] = [];
-        for await (const chunk of stream) chunks.push(chunk as Buffer);
-        const body = Buffer.concat(chunks);
-        for (const target of targets) {
-          const out = join(target, name);
-          await mkdir(dirname(out), { recursive: true });
-          await new Promise<void>((resolve, reject) =>
-            createWriteStream(out, { mode: header.mode ?? 0o644 })
-              .on("error", reject)
-              .end(body, resolve),
-          );
-        }
-        next();
-      })().catch((err: Error) => next(err));
-    } else {
-      if (header.type === "directory")
-        for (const target of targets) void mkdir(join(target, name), { recursive: true });
-      stream.resume();
-      next();
-    }
-  });
-  await pipeline(tar, ex);
-  return files;
 }

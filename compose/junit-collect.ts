@@ -1,7 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, posix } from "node:path";
-import { extract } from "tar-stream";
-import type { Engine } from "../engine/index.js";
+import { readFile } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { type Engine, extractArchive } from "../engine/index.js";
 import { isComposeError } from "./errors.js";
 import { type JUnitCounts, parseJUnit } from "./junit.js";
 
@@ -59,54 +58,35 @@ export async function collectJUnit(opts: JUnitCollectOptions): Promise<Collected
       } catch {
         continue; // Nothing at that path: the tests wrote no report there.
       }
-      await readTar(tar, async (name, mtime, body) => {
-        // Archive entries start with the copied directory's own name; re-anchor them.
-        const relToWorkspace = posix.normalize(
-          prefix === "" ? name.split("/").slice(1).join("/") : posix.join(posix.dirname(prefix), name),
-        );
-        if (seen.has(relToWorkspace) || !matchers.some((re) => re.test(relToWorkspace))) return;
-        if (opts.since && mtime && mtime.getTime() < opts.since.getTime() - 2000) return;
-        seen.add(relToWorkspace);
-        const target = join(opts.artifactsDir, relToWorkspace);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, body);
+      // Archive entries start with the copied directory's own name; re-anchor them to the
+      // workspace. Only matching files are written, through the one safe extractor.
+      const written = await extractArchive(tar, {
+        dest: opts.artifactsDir,
+        strip: prefix === "" ? 1 : 0,
+        prefix: prefix === "" ? "" : posix.dirname(prefix),
+        label: `junit ${prefix || "."}`,
+        select: (relToWorkspace, header) => {
+          if (header.type !== "file") return false;
+          if (seen.has(relToWorkspace) || !matchers.some((re) => re.test(relToWorkspace))) return false;
+          if (opts.since && header.mtime && header.mtime.getTime() < opts.since.getTime() - 2000) return false;
+          seen.add(relToWorkspace);
+          return true;
+        },
+      });
+      for (const relToWorkspace of written) {
         result.files.push(relToWorkspace);
         try {
-          result.counts.push(parseJUnit(body.toString("utf8")));
+          result.counts.push(parseJUnit(await readFile(join(opts.artifactsDir, relToWorkspace), "utf8")));
         } catch (err) {
           result.problems.push(`${relToWorkspace}: ${isComposeError(err) ? err.message : String(err)}`);
         }
-      });
+      }
     }
   } finally {
     await opts.engine.removeContainer(id);
   }
   result.files.sort();
   return result;
-}
-
-async function readTar(
-  stream: NodeJS.ReadableStream,
-  onFile: (name: string, mtime: Date | undefined, body: Buffer) => Promise<void>,
-): Promise<void> {
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on("entry", (header, entry, next) => {
-      const chunks: Buffer[] = [];
-      entry.on("data", (chunk: unknown) => {
-        chunks.push(chunk as Buffer);
-      });
-      entry.on("end", () => {
-        if (header.type !== "file") return next();
-        onFile(header.name, header.mtime, Buffer.concat(chunks)).then(() => next(), reject);
-      });
-      entry.on("error", reject);
-    });
-    ex.on("finish", resolve);
-    ex.on("error", reject);
-  });
-  stream.pipe(ex);
-  await done;
 }
 
 /** The directory part of a glob before its first wildcard (`reports/unit/*.xml` → `reports/unit`). */

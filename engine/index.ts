@@ -1,4 +1,10 @@
 export { type ContextOptions, listContextFiles, packBuildContext } from "./build-context.js";
+export {
+  CONTAINMENT_ERROR_CODES,
+  ContainmentError,
+  type ContainmentErrorCode,
+  isContainmentError,
+} from "./containment-errors.js";
 export { DockerEngine, splitRef } from "./docker-engine.js";
 export { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode, isGone } from "./errors.js";
 export { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
@@ -14,4 +20,5 @@ export {
   slipwayLabels,
 } from "./labels.js";
 export { splitLines } from "./lines.js";
+export { checkEntry, checkEntryName, type ExtractOptions, extractArchive } from "./safe-extract.js";
 export type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";

@@ -188,13 +188,17 @@ function readBuildStage(c: Checker, map: MapView, refs: Reference[]): StageBody 
 /** Artifacts are copied out of the workspace, so they must not name anything outside it. */
 export function checkWorkspacePath(c: Checker, path: string, slot: Slot): boolean {
   const absolute = path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:/.test(path) || path.startsWith("~");
-  const escapes = path.split(/[\\/]+/).includes("..");
+  const parts = path.split(/[\\/]+/);
+  const escapes = parts.includes("..");
+  // `.git` holds git's configuration: an artifact there could make the daemon's next git
+  // command in the checkout run a command of the pusher's choosing (core.fsmonitor).
+  const gitDir = parts.includes(".git");
   if (path.trim() === "") {
     c.report(c.slotPosition(slot), slot.path, "SLIPWAY_E_PIPELINE_BAD_PATH", `${slot.path} is an empty path`);
     return false;
   }
-  if (absolute || escapes) {
-    const why = absolute ? "is absolute" : 'contains ".."';
+  if (absolute || escapes || gitDir) {
+    const why = absolute ? "is absolute" : escapes ? 'contains ".."' : 'names ".git"';
     c.report(
       c.slotPosition(slot),
       slot.path,
