@@ -9,6 +9,7 @@ export {
 } from "./errors.js";
 export { DEFAULT_CONFIG_FILE, DEFAULTS, type LoadConfigOptions, loadConfig } from "./load-config.js";
 export { ROOT_KEYS } from "./read-file.js";
+export { persistentRunnerId, RUNNER_ID_FILE } from "./runner-id.js";
 export { Secret } from "./secret.js";
 export { DEFAULT_BRANCHES, DEFAULT_TAGS } from "./sections.js";
 export type { ApiTokenInfo, Config, GitCredentials, RegistryConfig, RepositoryConfig } from "./types.js";

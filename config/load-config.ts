@@ -26,6 +26,12 @@ export interface LoadConfigOptions {
   cwd: string;
   /** For the default runner id; injectable so tests do not depend on the machine. */
   hostname?: string;
+  /**
+   * The runner id when neither `runner_id` nor `$SLIPWAY_RUNNER_ID` sets one, given the data
+   * dir; default `serve@<hostname>`. `slipway serve` passes `persistentRunnerId`, which keeps
+   * it in the data dir (it writes a file, so loading alone never does).
+   */
+  defaultRunnerId?: (dataDir: string) => string;
 }
 
 /**
@@ -78,12 +84,14 @@ export function loadConfig(options: LoadConfigOptions): Config {
     source: t === envToken ? "env" : "file",
   }));
 
+  const dataDir = merged.dataDir ?? resolve(cwd, DEFAULTS.dataDir);
   const config: Config = {
     ...(file !== undefined ? { file } : {}),
     listen: merged.listen ?? { ...DEFAULTS.listen },
-    dataDir: merged.dataDir ?? resolve(cwd, DEFAULTS.dataDir),
+    dataDir,
     ...(merged.store !== undefined ? { store: merged.store } : {}),
-    runnerId: merged.runnerId ?? `serve@${options.hostname ?? hostname()}`,
+    runnerId:
+      merged.runnerId ?? options.defaultRunnerId?.(dataDir) ?? `serve@${options.hostname ?? hostname()}`,
     concurrency: merged.concurrency ?? DEFAULTS.concurrency,
     logRetentionSeconds: merged.logRetentionSeconds ?? DEFAULTS.logRetentionSeconds,
     publicRead: merged.publicRead ?? DEFAULTS.publicRead,

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { ConfigError, formatConfigProblem, loadConfig } from "../config/index.js";
+import { ConfigError, formatConfigProblem, loadConfig, persistentRunnerId } from "../config/index.js";
 import type { CliIo } from "./cli-io.js";
 import { startDaemon } from "./serve/daemon.js";
 
@@ -8,7 +8,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: "string" } } });
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig({ file: values.config, env: process.env, cwd: process.cwd() });
+    config = loadConfig({
+      file: values.config,
+      env: process.env,
+      cwd: process.cwd(),
+      defaultRunnerId: (dataDir) => persistentRunnerId(dataDir),
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const p of err.problems) io.err(formatConfigProblem(p));
