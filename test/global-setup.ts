@@ -1,5 +1,6 @@
 import { DockerEngine, isOwnerAlive, LABEL } from "../engine/index.js";
 import { ensureBuilt } from "./helpers/build.js";
+import { PG_SERVICE_LABEL } from "./helpers/postgres.js";
 
 /**
  * The suite needs a real Docker engine. Without one it fails (never skips), with the
@@ -32,7 +33,11 @@ export async function teardown(): Promise<void> {
   const leaked = await engine.listResources([`${LABEL.owner}`]);
   // Resources of a live process belong to someone else's run (another suite, a demo); by
   // teardown this suite's workers have exited, so whatever it leaked has a dead owner.
-  const mine = leaked.filter((r) => r.labels[LABEL.owner]?.startsWith("slipway-test") && !isOwnerAlive(r.labels));
+  // The store suite's PostgreSQL (test/helpers/postgres.ts) is reused across runs on purpose.
+  const mine = leaked.filter(
+    (r) =>
+      r.labels[LABEL.owner]?.startsWith("slipway-test") && !r.labels[PG_SERVICE_LABEL] && !isOwnerAlive(r.labels),
+  );
   if (mine.length > 0) {
     for (const r of mine) await engine.removeResource(r).catch(() => {});
     throw new Error(`tests leaked ${mine.length} resource(s): ${mine.map((r) => `${r.kind} ${r.name}`).join(", ")}`);

@@ -5,9 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { openStore, type Store } from "../../../store/index.js";
-
-/** Where the store suite finds PostgreSQL; `.ci/postgres-up.sh` provisions exactly this. */
-export const PG_URL = process.env.SLIPWAY_TEST_PG_URL ?? "postgres://slipway:slipway@127.0.0.1:5432/slipway_test";
+import { testPostgresUrl } from "../../helpers/postgres.js";
 
 /**
  * One fresh, empty database for one test, on one engine: a temporary data dir with its own
@@ -31,37 +29,43 @@ export type EngineName = "sqlite" | "postgres";
 export const ENGINES: EngineName[] = ["sqlite", "postgres"];
 
 /**
- * Fails (never skips) when PostgreSQL does not answer, in CI and outside it alike, naming the
- * script that provisions it: a store suite that silently ran on one engine would prove nothing
- * about the other. Called before every test (by `createTestDatabase`) so each PostgreSQL test
- * is reported as failed rather than skipped, as a failing `beforeAll` would leave them.
+ * Fails (never skips) when PostgreSQL cannot be had, in CI and outside it alike: a store suite
+ * that silently ran on one engine would prove nothing about the other. The server is
+ * `$SLIPWAY_TEST_PG_URL`, else a container this suite starts itself (test/helpers/postgres.ts).
+ * Called before every test (by `createTestDatabase`) so each PostgreSQL test is reported as
+ * failed rather than skipped, as a failing `beforeAll` would leave them. Resolves to the URL.
  */
-export function requireEngine(engine: EngineName): Promise<void> {
-  if (engine !== "postgres") return Promise.resolve();
+export function requireEngine(engine: EngineName): Promise<string | undefined> {
+  if (engine !== "postgres") return Promise.resolve(undefined);
   pgCheck ??= checkPostgres();
   return pgCheck;
 }
 
-let pgCheck: Promise<void> | undefined;
+let pgCheck: Promise<string> | undefined;
 
-async function checkPostgres(): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5_000 });
+async function checkPostgres(): Promise<string> {
+  let url = process.env.SLIPWAY_TEST_PG_URL ?? "(a container of the suite)";
   try {
-    await client.connect();
-    await client.query("SELECT 1");
+    url = await testPostgresUrl();
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    try {
+      await client.connect();
+      await client.query("SELECT 1");
+    } finally {
+      await client.end().catch(() => {});
+    }
+    return url;
   } catch (err) {
     throw new Error(
-      `The store tests need PostgreSQL at ${PG_URL.replace(/:[^:@/]*@/, ":***@")} (CI=${process.env.CI ?? "unset"}): ` +
-        "run `bash .ci/postgres-up.sh` (root, Debian) or point SLIPWAY_TEST_PG_URL at a server. " +
-        (err as Error).message,
+      `The store tests need PostgreSQL at ${url.replace(/:[^:@/]*@/, ":***@")} (CI=${process.env.CI ?? "unset"}): ` +
+        "unset SLIPWAY_TEST_PG_URL to let the suite start one in a container (a Docker engine is enough), " +
+        `or point it at a server. ${(err as Error).message}`,
     );
-  } finally {
-    await client.end().catch(() => {});
   }
 }
 
 export async function createTestDatabase(engine: EngineName): Promise<TestDatabase> {
-  await requireEngine(engine);
+  const pgUrl = await requireEngine(engine);
   const dataDir = await mkdtemp(join(tmpdir(), "slipway-store-"));
   const stores: Store[] = [];
   const open = async (opts: { migrate?: boolean } = {}, url: string | undefined) => {
@@ -93,11 +97,12 @@ export async function createTestDatabase(engine: EngineName): Promise<TestDataba
       },
     };
   }
+  if (!pgUrl) throw new Error("unreachable: PostgreSQL has a URL once requireEngine resolved");
   const schema = `slipway_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
+  const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const url = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const url = `${pgUrl}${pgUrl.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   return {
     engine,
     url,
