@@ -90,8 +90,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     listen: merged.listen ?? { ...DEFAULTS.listen },
     dataDir,
     ...(merged.store !== undefined ? { store: merged.store } : {}),
-    runnerId:
-      merged.runnerId ?? options.defaultRunnerId?.(dataDir) ?? `serve@${options.hostname ?? hostname()}`,
+    runnerId: merged.runnerId ?? options.defaultRunnerId?.(dataDir) ?? `serve@${options.hostname ?? hostname()}`,
     concurrency: merged.concurrency ?? DEFAULTS.concurrency,
     logRetentionSeconds: merged.logRetentionSeconds ?? DEFAULTS.logRetentionSeconds,
     publicRead: merged.publicRead ?? DEFAULTS.publicRead,

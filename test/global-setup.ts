@@ -35,8 +35,7 @@ export async function teardown(): Promise<void> {
   // teardown this suite's workers have exited, so whatever it leaked has a dead owner.
   // The store suite's PostgreSQL (test/helpers/postgres.ts) is reused across runs on purpose.
   const mine = leaked.filter(
-    (r) =>
-      r.labels[LABEL.owner]?.startsWith("slipway-test") && !r.labels[PG_SERVICE_LABEL] && !isOwnerAlive(r.labels),
+    (r) => r.labels[LABEL.owner]?.startsWith("slipway-test") && !r.labels[PG_SERVICE_LABEL] && !isOwnerAlive(r.labels),
   );
   if (mine.length > 0) {
     for (const r of mine) await engine.removeResource(r).catch(() => {});
