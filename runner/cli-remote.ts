@@ -103,3 +103,36 @@ export async function retryCommand(args: string[], io: CliIo): Promise<number> {
   io.out(`queued retry ${run.id} (#${run.number})${fromStage ? ` from stage ${fromStage}` : ""}`);
   return 0;
 }
+
+/** `slipway token create NAME | list | revoke ID`: store-issued API tokens. */
+export async function tokenCommand(args: string[], io: Out): Promise<number> {
+  const [verb, arg] = args;
+  const client = ApiClient.fromEnv();
+  if (verb === "create" && arg) {
+    const created = await client.json<{ id: string; name: string; token: string }>("POST", "/api/tokens", {
+      name: arg,
+    });
+    io.out(`created token ${created.name} (${created.id}); it is shown only now:`);
+    io.out(created.token);
+    return 0;
+  }
+  if (verb === "list" && !arg) {
+    const { tokens } = await client.json<{
+      tokens: { id: string; name: string; createdAt: number; revokedAt: number | null }[];
+    }>("GET", "/api/tokens");
+    io.out("ID                          NAME                 CREATED               REVOKED");
+    for (const t of tokens) {
+      const when = (ms: number | null) =>
+        ms === null ? "" : new Date(ms).toISOString().slice(0, 19).replace("T", " ");
+      io.out(`${t.id.padEnd(27)} ${t.name.padEnd(20)} ${when(t.createdAt).padEnd(21)} ${when(t.revokedAt)}`);
+    }
+    return 0;
+  }
+  if (verb === "revoke" && arg) {
+    await client.json("DELETE", `/api/tokens/${encodeURIComponent(arg)}`);
+    io.out(`revoked token ${arg}`);
+    return 0;
+  }
+  io.err("usage: slipway token create NAME | token list | token revoke ID");
+  return 2;
+}

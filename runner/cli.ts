@@ -11,6 +11,7 @@ commands:
 client commands (talk to a daemon at $SLIPWAY_URL with $SLIPWAY_TOKEN):
   trigger REPO REF        runs [--repo R] [--status S]        logs RUN [--follow]
   cancel RUN              retry RUN [--from STAGE|failed]
+  token create NAME       token list                          token revoke ID
 
 environment: SLIPWAY_DATA_DIR (run numbers, artifacts), SLIPWAY_RUNNER_ID (owner label), DOCKER_HOST`;
 
@@ -31,6 +32,7 @@ const VERBS: Record<string, () => Promise<Verb>> = {
   logs: async () => (await import("./cli-remote.js")).logsCommand,
   cancel: async () => (await import("./cli-remote.js")).cancelCommand,
   retry: async () => (await import("./cli-remote.js")).retryCommand,
+  token: async () => (await import("./cli-remote.js")).tokenCommand,
 };
 
 const stdio: CliIo = {

@@ -11,15 +11,21 @@ export async function requestActor(ctx: DaemonContext, req: FastifyRequest): Pro
   return (await ctx.store.verifyApiToken(match[1]))?.name;
 }
 
+/** Reads that need a token even under `public_read`: the list of who holds tokens. */
+const PRIVATE_READS = /^\/api\/tokens(\/|\?|$)/;
+/** Reads anyone may make: the dashboard asks who it is and reads the API description before signing in. */
+const OPEN_READS = /^\/api\/(whoami|openapi\.json)(\?|$)/;
+
 /**
  * Mutating endpoints need an API token (configured, or created in the store; both are only
- * kept hashed). Reads need one too unless `public_read` is on.
+ * kept hashed). Reads need one too unless `public_read` is on; `/api/tokens` always does.
  */
 export function authGuard(ctx: DaemonContext) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.url.startsWith("/api/hooks/")) return; // forges authenticate with their own signatures
     const readOnly = req.method === "GET" || req.method === "HEAD";
-    if (readOnly && (ctx.config.publicRead || !req.url.startsWith("/api/"))) return;
+    if (readOnly && OPEN_READS.test(req.url)) return;
+    if (readOnly && !PRIVATE_READS.test(req.url) && (ctx.config.publicRead || !req.url.startsWith("/api/"))) return;
     const actor = await requestActor(ctx, req);
     if (!actor) {
       return reply.code(401).header("www-authenticate", 'Bearer realm="slipway"').send({

@@ -1,8 +1,10 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { FLOW_KINDS, type FlowKind } from "../../pipelines/index.js";
-import { RUN_STATUSES, type RunStatus } from "../../store/index.js";
+import { ROUTES } from "../../api-schema/index.js";
+import type { FlowKind } from "../../pipelines/index.js";
+import type { RunStatus } from "../../store/index.js";
 import { actorOf } from "./api-auth.js";
+import { registerArtifactRoutes, testReports } from "./artifacts.js";
 import type { DaemonContext } from "./context.js";
 import type { LiveEvent } from "./live-logs.js";
 import { SETUP_LOG } from "./run-executor.js";
@@ -16,41 +18,41 @@ function apiError(reply: FastifyReply, status: number, code: string, message: st
 
 /** Runs: list, detail, logs (whole or live over SSE), cancel, retry. */
 export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): void {
-  app.get<{ Querystring: Record<string, string | undefined> }>("/api/runs", async (req, reply) => {
-    const q = req.query;
-    if (q.status && !RUN_STATUSES.includes(q.status as RunStatus)) {
-      return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", `status must be one of ${RUN_STATUSES.join(", ")}`);
-    }
-    if (q.flowKind && !FLOW_KINDS.includes(q.flowKind as FlowKind)) {
-      return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", `flowKind must be one of ${FLOW_KINDS.join(", ")}`);
-    }
-    const limit = q.limit === undefined ? 50 : Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-      return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", "limit must be an integer from 1 to 500");
-    }
-    try {
-      return await ctx.store.listRuns({
-        repository: q.repository,
-        status: q.status as RunStatus | undefined,
-        ref: q.ref,
-        flowKind: q.flowKind as FlowKind | undefined,
-        limit,
-        cursor: q.cursor,
-      });
-    } catch (err) {
-      return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", (err as Error).message);
-    }
-  });
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    "/api/runs",
+    { schema: ROUTES.listRuns },
+    async (req, reply) => {
+      const q = req.query;
+      const limit = q.limit === undefined ? 50 : Number(q.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+        return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", "limit must be an integer from 1 to 500");
+      }
+      try {
+        return await ctx.store.listRuns({
+          repository: q.repository,
+          status: q.status as RunStatus | undefined,
+          ref: q.ref,
+          flowKind: q.flowKind as FlowKind | undefined,
+          limit,
+          cursor: q.cursor,
+        });
+      } catch (err) {
+        return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", (err as Error).message);
+      }
+    },
+  );
 
-  app.get<{ Params: RunParams }>("/api/runs/:id", async (req, reply) => {
+  app.get<{ Params: RunParams }>("/api/runs/:id", { schema: ROUTES.getRun }, async (req, reply) => {
     const run = await ctx.store.getRun(req.params.id);
     if (!run) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
     const stages = await ctx.store.listStages(run.id);
-    return { run, stages, artifacts: await ctx.store.listArtifacts(run.id) };
+    const artifacts = await ctx.store.listArtifacts(run.id);
+    return { run, stages, artifacts, tests: await testReports(ctx.config.dataDir, run.id, artifacts) };
   });
 
   app.get<{ Params: LogParams; Querystring: { offset?: string; follow?: string } }>(
     "/api/runs/:id/logs/:stage",
+    { schema: ROUTES.getLog },
     async (req, reply) => {
       const run = await ctx.store.getRun(req.params.id);
       if (!run) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
@@ -68,7 +70,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
     },
   );
 
-  app.post<{ Params: RunParams }>("/api/runs/:id/cancel", async (req, reply) => {
+  app.post<{ Params: RunParams }>("/api/runs/:id/cancel", { schema: ROUTES.cancelRun }, async (req, reply) => {
     const run = await ctx.store.getRun(req.params.id);
     if (!run) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
     if (run.status !== "queued" && run.status !== "running") {
@@ -79,8 +81,9 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
     return reply.code(202).send({ cancelled, run: await ctx.store.getRun(run.id) });
   });
 
-  app.post<{ Params: RunParams; Body: { fromStage?: string } | undefined }>(
+  app.post<{ Params: RunParams; Body: { fromStage?: string } | null | undefined }>(
     "/api/runs/:id/retry",
+    { schema: ROUTES.retryRun },
     async (req, reply) => {
       const original = await ctx.store.getRun(req.params.id);
       if (!original) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
@@ -117,9 +120,12 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
         detail: { run: run.id, fromStage: fromStage ?? null },
       });
       ctx.scheduler.kick();
+      ctx.bus.publish({ type: "run", runId: run.id, status: run.status });
       return reply.code(201).send({ run, fromStage: fromStage ?? null });
     },
   );
+
+  registerArtifactRoutes(app, ctx);
 }
 
 async function* textChunks(source: AsyncIterable<string>): AsyncGenerator<Buffer> {

@@ -1,9 +1,14 @@
+import fastifySwagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { ROUTES } from "../../api-schema/index.js";
+import { registerAdminRoutes } from "./api-admin.js";
 import { actorOf, authGuard } from "./api-auth.js";
 import { clientErrorHandler, frameworkErrors, installContract } from "./api-contract.js";
+import { registerEventRoutes } from "./api-events.js";
 import { registerHookRoutes } from "./api-hooks.js";
 import { registerRunRoutes } from "./api-runs.js";
 import type { DaemonContext } from "./context.js";
+import { registerDashboard } from "./dashboard.js";
 
 export interface BuildApiOptions {
   /** Hands fastify an already bound server (see `bindListen`); without it fastify makes its own. */
@@ -12,10 +17,17 @@ export interface BuildApiOptions {
   log?: (line: string) => void;
 }
 
-/** The HTTP API (JSON under /api, documented in docs/api.md), health and metrics. */
-export function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): FastifyInstance {
+/**
+ * The HTTP API (JSON under /api, documented in docs/api.md and published as OpenAPI at
+ * /api/openapi.json), health, metrics and the dashboard at `/`. Every route declares its
+ * schemas (api-schema/): fastify validates requests and serialises answers with them.
+ */
+export async function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
+    // No coercion (a JSON `"ref": 1` is refused, not turned into "1") and no silent removal
+    // of unknown keys: a body key the API does not know is an error, not ignored.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
     clientErrorHandler,
     frameworkErrors,
@@ -25,8 +37,16 @@ export function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): Fastif
     opts.log?.(`SLIPWAY_E_API_INTERNAL: ${req.method} ${req.url.slice(0, 200)}: ${err.stack ?? err.message}`);
   });
   app.addHook("onRequest", authGuard(ctx));
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "Slipway", description: "HTTP API of `slipway serve` (docs/api.md)", version: "1" },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
 
-  app.get("/healthz", async (_req, reply) => {
+  app.get("/healthz", { schema: ROUTES.health }, async (_req, reply) => {
     const checks = await Promise.all([
       ctx.store.ping().then(
         () => "ok",
@@ -44,23 +64,25 @@ export function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): Fastif
       .send({ status: ok ? "ok" : "degraded", store, engine, runner: ctx.config.runnerId });
   });
 
-  app.get("/metrics", async (_req, reply) => {
+  app.get("/metrics", { schema: ROUTES.metrics }, async (_req, reply) => {
     const queued = (await ctx.store.listRunsByStatus("queued")).length;
     reply.header("content-type", "text/plain; version=0.0.4");
     return ctx.metrics.render({ queued, running: ctx.scheduler.running });
   });
 
-  app.get("/api/repos", async () => ({
+  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  app.get("/api/repos", { schema: ROUTES.listRepos }, async () => ({
     repositories: ctx.config.repositories.map((r) => ({
       name: r.name,
       url: r.url,
       poll: r.pollSeconds,
-      branches: r.branches,
+      branches: [...r.branches],
       tags: r.tags,
     })),
   }));
 
-  app.get<{ Params: { repo: string } }>("/api/repos/:repo/refs", async (req, reply) => {
+  app.get<{ Params: { repo: string } }>("/api/repos/:repo/refs", { schema: ROUTES.listRefs }, async (req, reply) => {
     const repo = ctx.config.repository(req.params.repo);
     if (!repo)
       return reply.code(404).send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no repository ${req.params.repo}` });
@@ -72,22 +94,14 @@ export function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): Fastif
     return { branches: pick("refs/heads/"), tags: pick("refs/tags/") };
   });
 
-  app.post<{ Params: { repo: string }; Body: { ref?: unknown; sha?: unknown } | undefined }>(
+  app.post<{ Params: { repo: string }; Body: { ref: string; sha?: string } }>(
     "/api/repos/:repo/runs",
+    { schema: ROUTES.triggerRun },
     async (req, reply) => {
       const repo = ctx.config.repository(req.params.repo);
       if (!repo)
         return reply.code(404).send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no repository ${req.params.repo}` });
-      const { ref, sha } = req.body ?? {};
-      if (
-        typeof ref !== "string" ||
-        ref === "" ||
-        (sha !== undefined && (typeof sha !== "string" || !/^[0-9a-f]{40}$/.test(sha)))
-      ) {
-        return reply
-          .code(400)
-          .send({ error: "SLIPWAY_E_API_BAD_BODY", message: 'expected {"ref": "develop", "sha"?: "<40 hex>"}' });
-      }
+      const { ref, sha } = req.body;
       const result = await ctx.triggers.trigger(repo, { ref, sha, trigger: "manual", actor: actorOf(req) });
       if (!result.started) return reply.code(422).send({ error: "SLIPWAY_E_API_BAD_REF", message: result.reason });
       await ctx.store.addAuditEvent({
@@ -101,6 +115,9 @@ export function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): Fastif
   );
 
   registerRunRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
   registerHookRoutes(app, ctx);
+  await registerDashboard(app);
   return app;
 }

@@ -109,13 +109,16 @@ async function assemble(
     log,
     count: (source) => metrics.unexpectedError(source),
   });
-  const triggers = new Triggers(store, sources, () => scheduler.kick());
+  const triggers = new Triggers(store, sources, (run) => {
+    bus.publish({ type: "run", runId: run.id, status: run.status });
+    scheduler.kick();
+  });
   const poller = new Poller(config, store, sources, triggers, (repo, err) =>
     log(`poll ${repo}: ${(err as Error).message}`),
   );
   for (const repo of config.repositories) await store.upsertRepository({ name: repo.name, url: repo.url });
   const ctx: DaemonContext = { config, store, engine, bus, sources, scheduler, triggers, poller, metrics };
-  const app = buildApi(ctx, { serverFactory: (handler) => takeOver(server, handler), log });
+  const app = await buildApi(ctx, { serverFactory: (handler) => takeOver(server, handler), log });
   await app.ready();
   undo.push(() => app.close());
   const address = server.address();

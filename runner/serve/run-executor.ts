@@ -7,6 +7,7 @@ import { createMasker } from "../../secrets/index.js";
 import type { RunRow, Store } from "../../store/index.js";
 import { executePipeline, planRun } from "../pipeline-executor.js";
 import type { StageHandlers } from "../stages.js";
+import { recordArtifacts } from "./artifacts.js";
 import type { DeployGate } from "./deploy-gate.js";
 import { createDeployHandler } from "./deploy-stage.js";
 import { ServeError } from "./listen.js";
@@ -115,6 +116,10 @@ export async function executeRun(
           finishedAt: stage.status === "skipped" ? undefined : finishedAt,
           detail: stage.detail ? mask(stage.detail) : undefined,
         });
+        // What the stage left in its artifact dir (or a retry restored there) becomes downloadable.
+        await recordArtifacts(store, deps.config.dataDir, run.id, stage.name).catch((err: Error) =>
+          setup.line(`artifacts of ${stage.name} not indexed: ${mask(err.message)}`),
+        );
         if (stage.status !== "skipped") deps.onStageFinished?.(stage.type, stage.durationMs, stage.status);
         bus.publish({ type: "stage", runId: run.id, stage: stage.name, status: stage.status });
       },

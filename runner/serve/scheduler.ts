@@ -74,6 +74,7 @@ export class Scheduler {
         return;
       }
       if (!run) return;
+      this.deps.bus.publish({ type: "run", runId: run.id, status: run.status });
       this.launch(run);
     }
   }

@@ -43,7 +43,7 @@ export class Triggers {
   constructor(
     private readonly store: Store,
     private readonly sources: SourceCache,
-    private readonly onQueued: () => void,
+    private readonly onQueued: (run: CreateRunResult["run"]) => void,
   ) {}
 
   async trigger(repo: RepositoryConfig, req: TriggerRequest): Promise<TriggerResult> {
@@ -72,7 +72,7 @@ export class Triggers {
       dedupeKey: typeof req.dedupeKey === "function" ? req.dedupeKey(ref, sha) : req.dedupeKey,
       pipelineSnapshot: text,
     });
-    if (!created.duplicate) this.onQueued();
+    if (!created.duplicate) this.onQueued(created.run);
     return { started: true, ...created };
   }
 

@@ -158,4 +158,24 @@ describe("slipway CLI verbs against a running daemon (trigger, runs, logs, cance
     expect(down.stderr).toContain("SLIPWAY_E_API_UNREACHABLE");
     expect(down.stderr).toContain("http://127.0.0.1:9");
   });
+  it("`slipway token create|list|revoke`: shown once, listed without the secret, revoked", async () => {
+    const created = await runCli(["token", "create", "deploy-bot"], env);
+    expect(created.code).toBe(0);
+    const id = /^created token deploy-bot \(([0-9A-Z]{26})\)/m.exec(created.stdout)?.[1] as string;
+    const token = /^(slw_\S+)$/m.exec(created.stdout)?.[1] as string;
+    expect(id).toBeDefined();
+    expect(token).toBeDefined();
+    // Listing tokens needs a token even with public_read: the new one is accepted.
+    const mine = await runCli(["token", "list"], { SLIPWAY_URL: daemon.url, SLIPWAY_TOKEN: token });
+    expect(mine.code).toBe(0);
+    const list = await runCli(["token", "list"], env);
+    expect(list.stdout).toMatch(new RegExp(`^${id} +deploy-bot +\\d{4}-`, "m"));
+    expect(list.stdout).not.toContain(token);
+    const revoked = await runCli(["token", "revoke", id], env);
+    expect(revoked.stdout.trim()).toBe(`revoked token ${id}`);
+    const refused = await runCli(["token", "list"], { SLIPWAY_URL: daemon.url, SLIPWAY_TOKEN: token });
+    expect(refused.stderr).toContain("SLIPWAY_E_API_UNAUTHORIZED");
+    const usage = await runCli(["token", "rotate"], env);
+    expect(usage.code).toBe(2);
+  });
 });

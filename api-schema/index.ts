@@ -1,0 +1,21 @@
+/** Public surface of `api-schema/`: the HTTP API's JSON schemas and the types derived from them. */
+export type { FromSchema } from "./from-schema.js";
+export {
+  ApiToken,
+  Artifact,
+  AuditEvent,
+  ErrorBody,
+  FLOW_KIND_VALUES,
+  GitRef,
+  NewApiToken,
+  Repository,
+  RUN_STATUS_VALUES,
+  Run,
+  RunEvent,
+  STAGE_STATUS_VALUES,
+  Stage,
+  TestReport,
+  TRIGGER_VALUES,
+} from "./models.js";
+export { ROUTES, type RouteName } from "./routes.js";
+export type * from "./types.js";

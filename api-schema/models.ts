@@ -1,0 +1,156 @@
+/**
+ * JSON schemas of what the API sends and takes, as `const` objects: fastify validates and
+ * serialises with them, @fastify/swagger publishes them at `/api/openapi.json`, and the
+ * dashboard's client derives its TypeScript types from them (`FromSchema`). This folder
+ * imports nothing, so the browser bundle can include it; a unit test keeps the enums here in
+ * step with the store's and the pipelines' own lists.
+ */
+
+const str = { type: "string" } as const;
+const int = { type: "integer" } as const;
+const nullableStr = { type: ["string", "null"] } as const;
+const nullableInt = { type: ["integer", "null"] } as const;
+
+export const RUN_STATUS_VALUES = ["queued", "running", "success", "failed", "cancelled"] as const;
+export const STAGE_STATUS_VALUES = ["pending", "running", "success", "failed", "skipped", "cancelled"] as const;
+export const TRIGGER_VALUES = ["push", "poll", "manual", "retry", "api"] as const;
+export const FLOW_KIND_VALUES = ["develop", "main", "feature", "release", "hotfix", "tag", "other"] as const;
+
+export const ErrorBody = {
+  type: "object",
+  properties: { error: str, message: str },
+  required: ["error", "message"],
+} as const;
+
+export const Run = {
+  type: "object",
+  properties: {
+    id: str,
+    repository: str,
+    number: int,
+    ref: str,
+    sha: str,
+    flowKind: { type: "string", enum: FLOW_KIND_VALUES },
+    version: nullableStr,
+    trigger: { type: "string", enum: TRIGGER_VALUES },
+    actor: nullableStr,
+    status: { type: "string", enum: RUN_STATUS_VALUES },
+    owner: nullableStr,
+    dedupeKey: nullableStr,
+    retryOf: nullableStr,
+    retryFromStage: nullableStr,
+    error: nullableStr,
+    pipelineSnapshot: nullableStr,
+    createdAt: int,
+    startedAt: nullableInt,
+    finishedAt: nullableInt,
+  },
+  required: [
+    "id",
+    "repository",
+    "number",
+    "ref",
+    "sha",
+    "flowKind",
+    "version",
+    "trigger",
+    "actor",
+    "status",
+    "owner",
+    "dedupeKey",
+    "retryOf",
+    "retryFromStage",
+    "error",
+    "pipelineSnapshot",
+    "createdAt",
+    "startedAt",
+    "finishedAt",
+  ],
+} as const;
+
+export const Stage = {
+  type: "object",
+  properties: {
+    runId: str,
+    name: str,
+    type: str,
+    position: int,
+    status: { type: "string", enum: STAGE_STATUS_VALUES },
+    startedAt: nullableInt,
+    finishedAt: nullableInt,
+    durationMs: nullableInt,
+    detail: nullableStr,
+  },
+  required: ["runId", "name", "type", "position", "status", "startedAt", "finishedAt", "durationMs", "detail"],
+} as const;
+
+export const Artifact = {
+  type: "object",
+  properties: { id: int, runId: str, stage: str, path: str, size: int, sha256: str, createdAt: int },
+  required: ["id", "runId", "stage", "path", "size", "sha256", "createdAt"],
+} as const;
+
+/** Counts and failing test names of a stage's JUnit reports. */
+export const TestReport = {
+  type: "object",
+  properties: {
+    stage: str,
+    tests: int,
+    passed: int,
+    failed: int,
+    errors: int,
+    skipped: int,
+    failures: { type: "array", items: { type: "object", properties: { name: str, message: str }, required: ["name"] } },
+  },
+  required: ["stage", "tests", "passed", "failed", "errors", "skipped", "failures"],
+} as const;
+
+export const AuditEvent = {
+  type: "object",
+  properties: {
+    id: int,
+    createdAt: int,
+    actor: str,
+    action: str,
+    target: str,
+    detail: { type: ["object", "null"], additionalProperties: true },
+  },
+  required: ["id", "createdAt", "actor", "action", "target", "detail"],
+} as const;
+
+export const ApiToken = {
+  type: "object",
+  properties: { id: str, name: str, createdAt: int, revokedAt: nullableInt },
+  required: ["id", "name", "createdAt", "revokedAt"],
+} as const;
+
+export const NewApiToken = {
+  type: "object",
+  properties: { id: str, name: str, token: str },
+  required: ["id", "name", "token"],
+} as const;
+
+export const Repository = {
+  type: "object",
+  properties: {
+    name: str,
+    url: str,
+    poll: { anyOf: [int, { type: "boolean", const: false }] },
+    branches: { type: "array", items: str },
+    tags: str,
+  },
+  required: ["name", "url", "poll", "branches", "tags"],
+} as const;
+
+export const GitRef = {
+  type: "object",
+  properties: { name: str, ref: str, sha: str },
+  required: ["name", "ref", "sha"],
+} as const;
+
+/** One message of `GET /api/events`: a run's row after a change, with its stages. */
+export const RunEvent = {
+  type: "object",
+  properties: { run: Run, stages: { type: "array", items: Stage } },
+  required: ["run", "stages"],
+} as const;

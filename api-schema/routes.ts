@@ -1,0 +1,255 @@
+import {
+  ApiToken,
+  Artifact,
+  AuditEvent,
+  ErrorBody,
+  FLOW_KIND_VALUES,
+  GitRef,
+  NewApiToken,
+  Repository,
+  RUN_STATUS_VALUES,
+  Run,
+  Stage,
+  TestReport,
+} from "./models.js";
+
+/**
+ * The fastify `schema` of every route, by name. Query parameters are strings (no coercion:
+ * `limit` is checked by pattern, its range by the route); bodies refuse unknown keys.
+ */
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody } as const;
+const idParams = { type: "object", properties: { id: { type: "string" } }, required: ["id"] } as const;
+const repoParams = { type: "object", properties: { repo: { type: "string" } }, required: ["repo"] } as const;
+const text = { type: "string" } as const;
+
+export const ROUTES = {
+  health: {
+    summary: "Store and engine health",
+    tags: ["daemon"],
+    response: {
+      200: {
+        type: "object",
+        properties: { status: text, store: text, engine: text, runner: text },
+        required: ["status", "store", "engine", "runner"],
+      },
+      503: {
+        type: "object",
+        properties: { status: text, store: text, engine: text, runner: text },
+        required: ["status", "store", "engine", "runner"],
+      },
+    },
+  },
+  metrics: { summary: "Prometheus metrics (text)", tags: ["daemon"], response: { 200: text } },
+  whoami: {
+    summary: "Who the presented token belongs to, and whether it may change things",
+    tags: ["auth"],
+    response: {
+      200: {
+        type: "object",
+        properties: {
+          actor: { type: ["string", "null"] },
+          canWrite: { type: "boolean" },
+          publicRead: { type: "boolean" },
+        },
+        required: ["actor", "canWrite", "publicRead"],
+      },
+    },
+  },
+  listRepos: {
+    summary: "Configured repositories",
+    tags: ["repositories"],
+    response: {
+      200: {
+        type: "object",
+        properties: { repositories: { type: "array", items: Repository } },
+        required: ["repositories"],
+      },
+      ...errors,
+    },
+  },
+  listRefs: {
+    summary: "Branches and tags of a repository's remote",
+    tags: ["repositories"],
+    params: repoParams,
+    response: {
+      200: {
+        type: "object",
+        properties: { branches: { type: "array", items: GitRef }, tags: { type: "array", items: GitRef } },
+        required: ["branches", "tags"],
+      },
+      ...errors,
+    },
+  },
+  triggerRun: {
+    summary: "Queue a manual run of a branch or tag",
+    tags: ["runs"],
+    params: repoParams,
+    body: {
+      type: "object",
+      properties: { ref: { type: "string", minLength: 1 }, sha: { type: "string", pattern: "^[0-9a-f]{40}$" } },
+      required: ["ref"],
+      additionalProperties: false,
+    },
+    response: { 201: { type: "object", properties: { run: Run }, required: ["run"] }, ...errors },
+  },
+  listRuns: {
+    summary: "Runs, newest first, keyset-paginated",
+    tags: ["runs"],
+    querystring: {
+      type: "object",
+      properties: {
+        repository: text,
+        status: { type: "string", enum: RUN_STATUS_VALUES },
+        ref: text,
+        flowKind: { type: "string", enum: FLOW_KIND_VALUES },
+        limit: { type: "string", pattern: "^[0-9]+$" },
+        cursor: text,
+      },
+      additionalProperties: false,
+    },
+    response: {
+      200: {
+        type: "object",
+        properties: { runs: { type: "array", items: Run }, nextCursor: text },
+        required: ["runs"],
+      },
+      ...errors,
+    },
+  },
+  getRun: {
+    summary: "A run with its stages, artifacts and test reports",
+    tags: ["runs"],
+    params: idParams,
+    response: {
+      200: {
+        type: "object",
+        properties: {
+          run: Run,
+          stages: { type: "array", items: Stage },
+          artifacts: { type: "array", items: Artifact },
+          tests: { type: "array", items: TestReport },
+        },
+        required: ["run", "stages", "artifacts", "tests"],
+      },
+      ...errors,
+    },
+  },
+  getLog: {
+    summary: "A stage's log as text, or live as server-sent events with ?follow=1",
+    tags: ["runs"],
+    params: {
+      type: "object",
+      properties: { id: text, stage: text },
+      required: ["id", "stage"],
+    },
+    querystring: {
+      type: "object",
+      properties: { offset: text, follow: { type: "string", enum: ["1", "true", "0", "false"] } },
+      additionalProperties: false,
+    },
+    response: { 200: text, ...errors },
+  },
+  getArtifact: {
+    summary: "Download one artifact file",
+    tags: ["runs"],
+    params: {
+      type: "object",
+      properties: { id: text, artifact: { type: "string", pattern: "^[0-9]+$" } },
+      required: ["id", "artifact"],
+    },
+    response: { 200: text, ...errors },
+  },
+  cancelRun: {
+    summary: "Cancel a queued or running run",
+    tags: ["runs"],
+    params: idParams,
+    response: {
+      202: {
+        type: "object",
+        properties: { cancelled: { type: "boolean" }, run: Run },
+        required: ["cancelled", "run"],
+      },
+      ...errors,
+    },
+  },
+  retryRun: {
+    summary: "Queue a retry of a finished run, whole or from a stage",
+    tags: ["runs"],
+    params: idParams,
+    body: {
+      type: ["object", "null"],
+      properties: { fromStage: { type: "string", minLength: 1 } },
+      additionalProperties: false,
+    },
+    response: {
+      201: {
+        type: "object",
+        properties: { run: Run, fromStage: { type: ["string", "null"] } },
+        required: ["run", "fromStage"],
+      },
+      ...errors,
+    },
+  },
+  events: {
+    summary: "Server-sent events: every run or stage change, as {run, stages}",
+    tags: ["runs"],
+    response: { 200: text },
+  },
+  listAudit: {
+    summary: "Audit log, newest first",
+    tags: ["audit"],
+    querystring: {
+      type: "object",
+      properties: { limit: { type: "string", pattern: "^[0-9]+$" } },
+      additionalProperties: false,
+    },
+    response: {
+      200: { type: "object", properties: { events: { type: "array", items: AuditEvent } }, required: ["events"] },
+      ...errors,
+    },
+  },
+  listTokens: {
+    summary: "Store-issued API tokens (never the token itself)",
+    tags: ["auth"],
+    response: {
+      200: { type: "object", properties: { tokens: { type: "array", items: ApiToken } }, required: ["tokens"] },
+      ...errors,
+    },
+  },
+  createToken: {
+    summary: "Issue an API token; the clear token is in this answer only",
+    tags: ["auth"],
+    body: {
+      type: "object",
+      properties: { name: { type: "string", minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9][A-Za-z0-9 ._@-]*$" } },
+      required: ["name"],
+      additionalProperties: false,
+    },
+    response: { 201: NewApiToken, ...errors },
+  },
+  revokeToken: {
+    summary: "Revoke a store-issued API token",
+    tags: ["auth"],
+    params: idParams,
+    response: {
+      200: { type: "object", properties: { revoked: { type: "boolean" }, id: text }, required: ["revoked", "id"] },
+      ...errors,
+    },
+  },
+  hook: {
+    summary: "Forge webhook (GitHub, Gitea, GitLab, plain JSON); body read raw, see docs/webhooks.md",
+    tags: ["hooks"],
+    params: repoParams,
+    response: {
+      200: {
+        type: "object",
+        properties: { run: Run, duplicate: { type: "boolean" }, ok: { type: "boolean" }, ping: { type: "boolean" } },
+      },
+      201: { type: "object", properties: { run: Run, duplicate: { type: "boolean" } }, required: ["run", "duplicate"] },
+      202: { type: "object", properties: { ignored: text }, required: ["ignored"] },
+      "4xx": ErrorBody,
+    },
+  },
+} as const;
+
+export type RouteName = keyof typeof ROUTES;

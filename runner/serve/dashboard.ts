@@ -1,0 +1,32 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance } from "fastify";
+
+/** The built dashboard (`npm run build:ui` writes it); the package root is two levels up from here. */
+export const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist/", import.meta.url));
+
+const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Slipway</title>
+<main><h1>Slipway</h1><p>The dashboard is not built: run <code>npm run build:ui</code>. The API is under <a href="/api/openapi.json">/api</a>.</p></main></html>`;
+
+/**
+ * Serves the dashboard at `/`: hashed assets from dashboard/dist, and index.html for every other
+ * GET outside /api (the app routes in the browser), so a page's address can be reloaded or shared.
+ * Unknown /api routes and other methods keep the API's JSON 404.
+ */
+export async function registerDashboard(app: FastifyInstance, dist = DASHBOARD_DIST): Promise<void> {
+  const built = existsSync(`${dist}index.html`);
+  if (built) {
+    await app.register(fastifyStatic, { root: dist, prefix: "/", index: false, wildcard: false, schemaHide: true });
+  }
+  // Every other GET outside /api is a page of the app; under /api it stays the API's JSON 404.
+  app.get("/*", { schema: { hide: true } }, (req, reply) => {
+    if (req.url === "/api" || req.url.startsWith("/api/")) {
+      return reply
+        .code(404)
+        .send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no route ${req.method} ${req.url.slice(0, 200)}` });
+    }
+    reply.header("content-type", "text/html; charset=utf-8").header("cache-control", "no-cache");
+    return built ? reply.sendFile("index.html") : reply.send(NOT_BUILT);
+  });
+}
