@@ -104,13 +104,18 @@ export const ROUTES = {
         flowKind: { type: "string", enum: FLOW_KIND_VALUES },
         limit: { type: "string", pattern: "^[0-9]+$" },
         cursor: text,
+        include: { type: "string", enum: ["stages"] },
       },
       additionalProperties: false,
     },
     response: {
       200: {
         type: "object",
-        properties: { runs: { type: "array", items: Run }, nextCursor: text },
+        properties: {
+          runs: { type: "array", items: Run },
+          nextCursor: text,
+          stages: { type: "object", additionalProperties: { type: "array", items: Stage } },
+        },
         required: ["runs"],
       },
       ...errors,

@@ -28,7 +28,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
         return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", "limit must be an integer from 1 to 500");
       }
       try {
-        return await ctx.store.listRuns({
+        const page = await ctx.store.listRuns({
           repository: q.repository,
           status: q.status as RunStatus | undefined,
           ref: q.ref,
@@ -36,6 +36,10 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
           limit,
           cursor: q.cursor,
         });
+        if (q.include !== "stages") return page;
+        // The overview's table in one request: each run's stages, keyed by run id.
+        const lists = await Promise.all(page.runs.map((r) => ctx.store.listStages(r.id)));
+        return { ...page, stages: Object.fromEntries(page.runs.map((r, i) => [r.id, lists[i]])) };
       } catch (err) {
         return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", (err as Error).message);
       }

@@ -3,8 +3,14 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 
-/** The built dashboard (`npm run build:ui` writes it); the package root is two levels up from here. */
-export const DASHBOARD_DIST = fileURLToPath(new URL("../../dashboard/dist/", import.meta.url));
+/**
+ * The built dashboard (`npm run build:ui` writes it to `dashboard/dist` at the package root):
+ * two levels up from this file when run from source, three from the compiled `dist/runner/serve/`.
+ */
+export const DASHBOARD_DIST =
+  ["../../dashboard/dist/", "../../../dashboard/dist/"]
+    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+    .find((dir) => existsSync(`${dir}index.html`)) ?? fileURLToPath(new URL("../../dashboard/dist/", import.meta.url));
 
 const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Slipway</title>
 <main><h1>Slipway</h1><p>The dashboard is not built: run <code>npm run build:ui</code>. The API is under <a href="/api/openapi.json">/api</a>.</p></main></html>`;
