@@ -105,7 +105,7 @@ export async function retryCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 /** `slipway token create NAME | list | revoke ID`: store-issued API tokens. */
-export async function tokenCommand(args: string[], io: Out): Promise<number> {
+export async function tokenCommand(args: string[], io: CliIo): Promise<number> {
   const [verb, arg] = args;
   const client = ApiClient.fromEnv();
   if (verb === "create" && arg) {

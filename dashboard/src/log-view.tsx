@@ -220,7 +220,7 @@ export function LogView(props: { runId: string; stage: string; live: boolean }) 
   return (
     <section class="log" aria-label={`log of ${stage}`}>
       <div class="log-tools">
-        <form role="search" onSubmit={search}>
+        <form aria-label="Search the log" onSubmit={search}>
           <label>
             <span class="sr-only">Search the log</span>
             <input
@@ -269,6 +269,7 @@ export function LogView(props: { runId: string; stage: string; live: boolean }) 
           Download raw
         </button>
       </div>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to scroll by keyboard */}
       <div class="log-box" ref={box} onScroll={onScroll} tabIndex={0} data-lines={count}>
         <div class="log-inner" style={{ height: `${count * LINE}px` }}>
           {rows}

@@ -37,7 +37,8 @@ function Actions(props: { detail: Detail; onError(msg: string): void }) {
       navigate(`/runs/${res.run.id}`);
     });
   return (
-    <div class="actions" role="group" aria-label="run actions">
+    <fieldset class="actions">
+      <legend class="sr-only">Run actions</legend>
       {active && (
         <button
           type="button"
@@ -77,7 +78,7 @@ function Actions(props: { detail: Detail; onError(msg: string): void }) {
           </form>
         </>
       )}
-    </div>
+    </fieldset>
   );
 }
 
