@@ -18,7 +18,18 @@ export interface ComposeTarget {
 
 /** The compose commands Slipway issues; nothing else is ever run (in particular never `pull`). */
 export type ComposeCommand =
-  | { kind: "up"; services: string[] }
+  | {
+      kind: "up";
+      services: string[];
+      /** Environments: leave the services a service depends on alone. */
+      noDeps?: boolean;
+      /** Environments: keep existing containers even when their config changed (rolling adds new ones beside them). */
+      noRecreate?: boolean;
+      /** `--scale service=N` for each entry. */
+      scale?: Record<string, number>;
+    }
+  /** `config` prints the resolved model; with `hash`, each service's config hash instead. */
+  | { kind: "config"; hash?: boolean }
   | { kind: "down"; stopTimeoutSeconds: number }
   | {
       kind: "run";
@@ -56,8 +67,18 @@ export function buildInvocation(
       return {
         composeOptions,
         command: "up",
-        args: [...(flavor === "v2" ? ["--quiet-pull"] : []), "-d", ...cmd.services],
+        args: [
+          ...(flavor === "v2" ? ["--quiet-pull"] : []),
+          "-d",
+          ...(cmd.noDeps ? ["--no-deps"] : []),
+          ...(cmd.noRecreate ? ["--no-recreate"] : []),
+          ...Object.entries(cmd.scale ?? {}).flatMap(([service, n]) => ["--scale", `${service}=${n}`]),
+          ...cmd.services,
+        ],
       };
+    case "config":
+      // The hash is the one compose puts on containers as com.docker.compose.config-hash.
+      return { composeOptions, command: "config", args: cmd.hash ? ["--hash=*"] : [] };
     case "down":
       // `--rmi local` removes images compose built for services with `build:` and no
       // `image:`, which are named after the (unique) project and would otherwise pile up.

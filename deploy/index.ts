@@ -1,5 +1,16 @@
 /** Public surface of `deploy/`: long-running environments (planners, executor, records). */
+
+export { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
+export { drainAndRemove } from "./drain.js";
 export { DEPLOY_ERROR_CODES, DeployError, type DeployErrorCode, isDeployError } from "./errors.js";
+export {
+  confirmDeployment,
+  deployVersion,
+  type ExecutorOptions,
+  recoverInterrupted,
+  rollbackEnvironment,
+} from "./executor.js";
+export { type ContainerVerdict, watchContainers } from "./health.js";
 export { dependencyOrder } from "./order.js";
 export {
   exceedsFailureRatio,
@@ -13,6 +24,7 @@ export {
   type Step,
   serviceChanged,
 } from "./planner.js";
+export { type RolloutResult, runRollout } from "./rollout.js";
 export {
   fixedPorts,
   type HealthSettings,
@@ -21,3 +33,4 @@ export {
   type ServiceSpec,
 } from "./service-spec.js";
 export { resolveServiceSettings, type ServiceDeploySettings, SWARM_DEFAULTS, type UpdateSettings } from "./settings.js";
+export { readStackState } from "./stack-state.js";

@@ -273,7 +273,21 @@ export class DockerEngine implements Engine {
       health: health ?? "none",
       healthLog: info.State.Health?.Log?.map((probe) => `exit ${probe.ExitCode}: ${probe.Output.trim()}`),
       labels: info.Config.Labels ?? {},
+      name: info.Name.replace(/^\//, ""),
+      image: info.Config.Image,
+      networks: Object.fromEntries(
+        Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, net]) => [
+          name,
+          { aliases: (net as { Aliases?: string[] | null }).Aliases ?? [] },
+        ]),
+      ),
     };
+  }
+
+  async reattachWithoutAliases(network: string, id: string, aliases: string[]): Promise<void> {
+    const net = this.docker.getNetwork(network);
+    await net.disconnect({ Container: id, Force: true });
+    await net.connect({ Container: id, EndpointConfig: { Aliases: aliases } });
   }
 
   async listResources(labelFilters: string[]): Promise<LabelledResource[]> {

@@ -11,6 +11,8 @@ export const LABEL = {
   pid: "io.slipway.pid",
   pidStart: "io.slipway.pid-start",
   stage: "io.slipway.stage",
+  /** `<repository>/<environment>` on the containers of a long-running environment. */
+  environment: "io.slipway.environment",
 } as const;
 
 export type Role = "builder" | "step" | "test-stack" | "environment" | "package";

@@ -63,6 +63,13 @@ export interface Engine {
   /** Copies a tar stream into a directory of a container. */
   copyToContainer(id: string, dir: string, tar: NodeJS.ReadableStream | Buffer): Promise<void>;
   inspectContainer(id: string): Promise<ContainerState>;
+  /**
+   * Detaches a container from a network and attaches it again with only the given aliases:
+   * its DNS name on that network (e.g. a compose service name) stops resolving to it, so a
+   * load balancer following DNS takes it out of rotation while it can still reach the rest
+   * of the stack. The container gets a new address on the network.
+   */
+  reattachWithoutAliases(network: string, id: string, aliases: string[]): Promise<void>;
 
   /** Everything carrying all of the given labels (`key=value`, or `key` alone for presence). */
   listResources(labelFilters: string[]): Promise<LabelledResource[]>;
@@ -117,6 +124,11 @@ export interface ContainerState {
   /** The last healthcheck probes (`State.Health.Log`, oldest first): `exit <code>: <output>`. */
   healthLog?: string[];
   labels: Record<string, string>;
+  /** Container name without the leading `/`. */
+  name?: string;
+  image?: string;
+  /** Networks the container is attached to, with its DNS aliases on each. */
+  networks?: Record<string, { aliases: string[] }>;
 }
 
 export interface LabelledResource {

@@ -37,6 +37,13 @@ describe("compose argument building", () => {
     ["v2", { kind: "up", services: ["db", "app"] }, ["compose", ...GLOBAL, "up", "--quiet-pull", "-d", "db", "app"]],
     ["v1", { kind: "up", services: ["db", "app"] }, [...GLOBAL, "up", "-d", "db", "app"]],
     [
+      "v1",
+      { kind: "up", services: ["app"], noDeps: true, noRecreate: true, scale: { app: 4 } },
+      [...GLOBAL, "up", "-d", "--no-deps", "--no-recreate", "--scale", "app=4", "app"],
+    ],
+    ["v2", { kind: "config", hash: true }, ["compose", ...GLOBAL, "config", "--hash=*"]],
+    ["v1", { kind: "config" }, [...GLOBAL, "config"]],
+    [
       "v2",
       { kind: "down", stopTimeoutSeconds: 1 },
       ["compose", ...GLOBAL, "down", "-v", "--remove-orphans", "--rmi", "local", "-t", "1"],

@@ -1,0 +1,282 @@
+import type { Engine } from "../engine/index.js";
+import type { DeploymentRow, DeploymentStore, DeploymentTrigger, EnvironmentKey } from "../store/index.js";
+import { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
+import { DeployError } from "./errors.js";
+import { type RolloutContext, runRollout } from "./rollout.js";
+
+export interface ExecutorOptions {
+  engine: Engine;
+  records: DeploymentStore;
+  /** Who holds the environment lock: the runner's id. */
+  holder: string;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+  trigger?: DeploymentTrigger;
+  actor?: string;
+  runId?: string;
+  /** How long to wait for another deployment of the environment to finish; 0 refuses at once. */
+  lockWaitMs?: number;
+  leaseMs?: number;
+}
+
+/** What `spec` of a deployment row holds: enough to return to that version later. */
+interface DeploymentSpec {
+  variables: Record<string, string>;
+}
+
+const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * Deploys a version to an environment: refuses a version whose images are neither local nor
+ * pullable before touching anything, takes the environment's lock in the store (so two
+ * runners never deploy one environment at once), records the deployment and every batch,
+ * and on failure carries out the failure action (rollback to the last good version with
+ * `rollback_config`, or pause). Resolves with the finished deployment row; rejects with a
+ * coded DeployError (ROLLED_BACK, PAUSED, UNHEALTHY, LOCKED, VERSION_MISSING, ...).
+ */
+export async function deployVersion(target: EnvironmentTarget, opts: ExecutorOptions): Promise<DeploymentRow> {
+  const log = opts.log ?? (() => {});
+  const compose = await EnvironmentCompose.open(target, log);
+  const { specs, images } = await compose.specs();
+  await requireImages(opts.engine, images, target.version, log);
+  const key = keyOf(target);
+  return withLock(key, opts, async () => {
+    const previous = await opts.records.latestDeployment(key, ["success"]);
+    const row = await opts.records.createDeployment({
+      ...key,
+      version: target.version,
+      previousVersion: previous?.version ?? null,
+      strategy: target.environment.strategy,
+      trigger: opts.trigger ?? "cli",
+      actor: opts.actor ?? null,
+      runId: opts.runId ?? null,
+      spec: { variables: target.variables } satisfies DeploymentSpec,
+    });
+    return carryOut(row, compose, specs, previous, opts);
+  });
+}
+
+/** Continues a paused (or interrupted) deployment toward its version. */
+export async function confirmDeployment(target: EnvironmentTarget, opts: ExecutorOptions): Promise<DeploymentRow> {
+  const key = keyOf(target);
+  const paused = await opts.records.latestDeployment(key, ["paused", "interrupted", "running"]);
+  if (!paused || paused.status === "running") {
+    throw new DeployError(
+      "SLIPWAY_E_DEPLOY_NOT_PAUSED",
+      `${key.repository}/${key.environment} has no paused deployment`,
+    );
+  }
+  const compose = (await EnvironmentCompose.open(target, opts.log)).withVersion(
+    paused.version,
+    specOf(paused).variables,
+  );
+  const { specs } = await compose.specs();
+  return withLock(key, opts, async () => {
+    const previous = paused.previousVersion ? await findSuccess(opts.records, key, paused.previousVersion) : undefined;
+    await opts.records.updateDeployment(paused.id, { status: "running" });
+    return carryOut(paused, compose, specs, previous, opts);
+  });
+}
+
+/**
+ * Rolls back: a paused or interrupted deployment returns to its previous version (only its
+ * replaced replicas change, with `rollback_config`); otherwise the environment goes to
+ * `version`, or by default to the last good version before the current one.
+ */
+export async function rollbackEnvironment(
+  target: EnvironmentTarget,
+  opts: ExecutorOptions,
+  version?: string,
+): Promise<DeploymentRow> {
+  const key = keyOf(target);
+  const history = await opts.records.listDeployments(key, 200);
+  const current = history[0];
+  const stuck = current && (current.status === "paused" || current.status === "interrupted") ? current : undefined;
+  let to: DeploymentRow | undefined;
+  if (version) to = history.find((d) => d.version === version && d.status === "success");
+  else if (stuck) to = stuck.previousVersion ? history.find((d) => d.version === stuck.previousVersion) : undefined;
+  else to = history.filter((d) => d.status === "success").find((d) => d.version !== current?.version);
+  if (!to) {
+    throw new DeployError(
+      "SLIPWAY_E_DEPLOY_NO_PREVIOUS",
+      version
+        ? `${key.repository}/${key.environment} was never deployed successfully at ${version}`
+        : `${key.repository}/${key.environment} has no earlier successful deployment to roll back to`,
+    );
+  }
+  const compose = (await EnvironmentCompose.open(target, opts.log)).withVersion(to.version, specOf(to).variables);
+  const { specs, images } = await compose.specs();
+  await requireImages(opts.engine, images, to.version, opts.log ?? (() => {}));
+  return withLock(key, opts, async () => {
+    if (stuck) {
+      await opts.records.updateDeployment(stuck.id, {
+        status: "rolled_back",
+        rollbackReason: `rollback requested by ${opts.actor ?? "an operator"}`,
+        finishedAt: Date.now(),
+      });
+    }
+    const row = await opts.records.createDeployment({
+      ...key,
+      version: to.version,
+      previousVersion: current?.version ?? null,
+      strategy: target.environment.strategy,
+      trigger: "rollback",
+      actor: opts.actor ?? null,
+      rollbackOf: current?.id ?? null,
+      spec: { ...specOf(to) },
+    });
+    const ctx = rolloutContext(row, opts);
+    const result = await runRollout(ctx, compose, specs, "rollback");
+    if (result.ok) return finish(opts.records, row, "success", `rolled back to ${to.version}`);
+    // A failing rollback pauses: it is never rolled back itself.
+    await opts.records.updateDeployment(row.id, { status: "paused", outcome: result.reason });
+    throw new DeployError("SLIPWAY_E_DEPLOY_PAUSED", `rollback to ${to.version} paused: ${result.reason}`);
+  });
+}
+
+/**
+ * Marks deployments left `running` by a runner that died (its lease expired, or it is this
+ * runner restarted) as `interrupted`: the environment keeps serving whatever mix of old and
+ * new containers was up, and `confirm` or `rollback` finishes the job.
+ */
+export async function recoverInterrupted(records: DeploymentStore, holder: string): Promise<DeploymentRow[]> {
+  const recovered: DeploymentRow[] = [];
+  for (const row of await records.listDeploymentsByStatus("running")) {
+    const key = { repository: row.repository, environment: row.environment };
+    const lock = await records.getLock(key);
+    if (lock && lock.holder !== holder && lock.expiresAt > Date.now()) continue;
+    const updated = await records.updateDeployment(row.id, {
+      status: "interrupted",
+      outcome:
+        "the runner stopped mid-deployment; the environment kept serving; run `slipway confirm` or `slipway rollback`",
+    });
+    if (lock) await records.releaseLock(key, lock.holder);
+    if (updated) recovered.push(updated);
+  }
+  return recovered;
+}
+
+async function carryOut(
+  row: DeploymentRow,
+  compose: EnvironmentCompose,
+  specs: Awaited<ReturnType<EnvironmentCompose["specs"]>>["specs"],
+  previous: DeploymentRow | undefined,
+  opts: ExecutorOptions,
+): Promise<DeploymentRow> {
+  const ctx = rolloutContext(row, opts);
+  const result = await runRollout(ctx, compose, specs, "update");
+  if (result.ok) {
+    const outcome = result.plan.changed.length === 0 ? "nothing changed" : `changed ${result.plan.changed.join(", ")}`;
+    return finish(opts.records, row, "success", [outcome, ...result.notes].join("; "));
+  }
+  if (result.decision === "rollback" && previous) {
+    ctx.log(`rolling back to ${previous.version}`);
+    const back = compose.withVersion(previous.version, specOf(previous).variables);
+    const { specs: prevSpecs } = await back.specs();
+    const undo = await runRollout(ctx, back, prevSpecs, "rollback");
+    if (undo.ok) {
+      await opts.records.updateDeployment(row.id, {
+        status: "rolled_back",
+        rollbackReason: result.reason,
+        outcome: `rolled back to ${previous.version}`,
+        finishedAt: Date.now(),
+      });
+      throw new DeployError("SLIPWAY_E_DEPLOY_ROLLED_BACK", `${result.reason}; rolled back to ${previous.version}`);
+    }
+    await opts.records.updateDeployment(row.id, {
+      status: "paused",
+      rollbackReason: result.reason,
+      outcome: undo.reason,
+    });
+    throw new DeployError(
+      "SLIPWAY_E_DEPLOY_PAUSED",
+      `${result.reason}; the rollback failed too and paused: ${undo.reason}`,
+    );
+  }
+  if (result.decision === "rollback") {
+    await finish(opts.records, row, "failed", `${result.reason}; no earlier version to roll back to`);
+    throw new DeployError("SLIPWAY_E_DEPLOY_UNHEALTHY", `${result.reason}; no earlier version to roll back to`);
+  }
+  await opts.records.updateDeployment(row.id, { status: "paused", outcome: result.reason });
+  throw new DeployError(
+    "SLIPWAY_E_DEPLOY_PAUSED",
+    `${result.reason}; paused: run \`slipway confirm ${row.environment}\` to continue or \`slipway rollback ${row.environment}\``,
+  );
+}
+
+function rolloutContext(row: DeploymentRow, opts: ExecutorOptions): RolloutContext {
+  return {
+    engine: opts.engine,
+    log: opts.log ?? (() => {}),
+    signal: opts.signal,
+    onBatch: async (batch) => {
+      await opts.records.addBatch(row.id, batch);
+    },
+  };
+}
+
+async function finish(
+  records: DeploymentStore,
+  row: DeploymentRow,
+  status: "success" | "failed",
+  outcome: string,
+): Promise<DeploymentRow> {
+  return (await records.updateDeployment(row.id, { status, outcome, finishedAt: Date.now() })) ?? row;
+}
+
+/** Every image the target runs must be local or pullable: checked before anything changes. */
+async function requireImages(engine: Engine, images: string[], version: string, log: (l: string) => void) {
+  const missing: string[] = [];
+  for (const image of images) {
+    if (await engine.imageId(image)) continue;
+    try {
+      await engine.ensureImage(image, log);
+    } catch (err) {
+      missing.push(`${image} (${(err as Error).message.split("\n")[0]})`);
+    }
+  }
+  if (missing.length > 0) {
+    throw new DeployError(
+      "SLIPWAY_E_DEPLOY_VERSION_MISSING",
+      `version ${version} cannot be deployed: not present locally and not in its registry: ${missing.join(", ")}; nothing was changed`,
+    );
+  }
+}
+
+async function withLock<T>(key: EnvironmentKey, opts: ExecutorOptions, fn: () => Promise<T>): Promise<T> {
+  const lease = opts.leaseMs ?? DEFAULT_LEASE_MS;
+  const waitUntil = Date.now() + (opts.lockWaitMs ?? 0);
+  for (;;) {
+    const got = await opts.records.acquireLock(key, opts.holder, lease);
+    if (got.acquired) break;
+    if (Date.now() >= waitUntil) {
+      throw new DeployError(
+        "SLIPWAY_E_DEPLOY_LOCKED",
+        `${key.repository}/${key.environment} is being deployed by ${got.heldBy.holder} (since ${new Date(got.heldBy.acquiredAt).toISOString()}); try again when it finishes`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const renew = setInterval(() => {
+    opts.records.renewLock(key, opts.holder, lease).catch(() => {});
+  }, lease / 3);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(renew);
+    await opts.records.releaseLock(key, opts.holder).catch(() => {});
+  }
+}
+
+async function findSuccess(records: DeploymentStore, key: EnvironmentKey, version: string) {
+  return (await records.listDeployments(key, 200)).find((d) => d.version === version && d.status === "success");
+}
+
+function keyOf(target: EnvironmentTarget): EnvironmentKey {
+  return { repository: target.repository, environment: target.environment.name };
+}
+
+function specOf(row: DeploymentRow): DeploymentSpec {
+  const variables = (row.spec as { variables?: Record<string, string> } | null)?.variables ?? {};
+  return { variables };
+}

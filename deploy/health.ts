@@ -1,0 +1,74 @@
+import type { Engine } from "../engine/index.js";
+import { type HealthSettings, progressDeadlineSeconds } from "./service-spec.js";
+
+/** What the health watch saw of one new container. */
+export interface ContainerVerdict {
+  id: string;
+  state: "healthy" | "running" | "unhealthy" | "exited" | "deadline";
+  detail: string;
+}
+
+const POLL_MS = 250;
+
+/**
+ * Waits until each container is ready (healthy when it has a healthcheck, running when it has
+ * none), then watches it for `monitorSeconds`. A container that exits, turns unhealthy, or is
+ * not ready by the progress deadline derived from its healthcheck counts as failed.
+ */
+export async function watchContainers(
+  engine: Engine,
+  ids: string[],
+  health: HealthSettings | undefined,
+  monitorSeconds: number,
+  signal?: AbortSignal,
+): Promise<ContainerVerdict[]> {
+  return Promise.all(ids.map((id) => watchOne(engine, id, health, monitorSeconds, signal)));
+}
+
+async function watchOne(
+  engine: Engine,
+  id: string,
+  health: HealthSettings | undefined,
+  monitorSeconds: number,
+  signal?: AbortSignal,
+): Promise<ContainerVerdict> {
+  const deadline = Date.now() + progressDeadlineSeconds(health) * 1000;
+  let readyAt: number | undefined;
+  for (;;) {
+    signal?.throwIfAborted();
+    const c = await engine.inspectContainer(id).catch(() => undefined);
+    if (!c) return { id, state: "exited", detail: "container disappeared" };
+    if (!c.running) return { id, state: "exited", detail: `exited with code ${c.exitCode}` };
+    if (c.health === "unhealthy") {
+      return { id, state: "unhealthy", detail: (c.healthLog ?? []).slice(-1)[0] ?? "unhealthy" };
+    }
+    const ready = health === undefined || c.health === "none" || c.health === "healthy";
+    if (ready && readyAt === undefined) readyAt = Date.now();
+    if (readyAt !== undefined && Date.now() - readyAt >= monitorSeconds * 1000) {
+      return { id, state: health ? "healthy" : "running", detail: `ready, then stable for ${monitorSeconds}s` };
+    }
+    if (readyAt === undefined && Date.now() > deadline) {
+      return {
+        id,
+        state: "deadline",
+        detail: `not healthy within ${progressDeadlineSeconds(health)}s (health ${c.health})`,
+      };
+    }
+    await sleep(POLL_MS, signal);
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
