@@ -25,7 +25,7 @@ export async function readStackState(engine: Engine, project: string): Promise<S
       hash: broken ? "" : (r.labels[CONFIG_HASH] ?? ""),
       number: Number(r.labels[NUMBER] ?? 0),
     };
-    (state[service] ??= []).push(replica);
+    state[service] = [...(state[service] ?? []), replica];
   }
   for (const list of Object.values(state)) list.sort((a, b) => a.number - b.number);
   return state;
