@@ -84,8 +84,11 @@ export class EnvironmentCompose {
 
   /** The target's service specs: compose's resolved model and config hashes for this version. */
   async specs(): Promise<{ specs: ServiceSpec[]; images: string[] }> {
-    const config = await this.run({ kind: "config" }, `compose config of ${this.target.project}`);
-    const hashOut = await this.run({ kind: "config", hash: true }, `compose config --hash of ${this.target.project}`);
+    // Two compose processes at once: each costs a (Python) start-up on compose v1.
+    const [config, hashOut] = await Promise.all([
+      this.run({ kind: "config" }, `compose config of ${this.target.project}`),
+      this.run({ kind: "config", hash: true }, `compose config --hash of ${this.target.project}`),
+    ]);
     const hashes: Record<string, string> = {};
     for (const line of hashOut.out.split("\n")) {
       const [service, hash] = line.trim().split(/\s+/);

@@ -86,13 +86,16 @@ async function runStep(
   if (step.kind === "create") {
     await compose.run({ kind: "up", services: [], scale: step.scale }, `compose up of ${project}`);
     const outcome: StepOutcome = { failedBy: new Map(), details: [] };
-    for (const [service] of Object.entries(step.scale)) {
-      const spec = specs.get(service) as ServiceSpec;
-      const ids = await serviceContainerIds(ctx.engine, project, service);
-      const verdicts = await watchContainers(ctx.engine, ids, spec.health, spec.update.monitorSeconds, ctx.signal);
-      await record(ctx, phase, service, 1, 1, ids, [], verdicts, started);
-      tally(outcome, service, verdicts);
-    }
+    // Every service is watched at once: the stack is ready when the slowest one is.
+    await Promise.all(
+      Object.keys(step.scale).map(async (service) => {
+        const spec = specs.get(service) as ServiceSpec;
+        const ids = await serviceContainerIds(ctx.engine, project, service);
+        const verdicts = await watchContainers(ctx.engine, ids, spec.health, spec.update.monitorSeconds, ctx.signal);
+        await record(ctx, phase, service, 1, 1, ids, [], verdicts, started);
+        tally(outcome, service, verdicts);
+      }),
+    );
     return outcome;
   }
   const spec = specs.get(step.service) as ServiceSpec;
