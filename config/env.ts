@@ -29,6 +29,7 @@ export const ENV_OVERRIDES = {
   SLIPWAY_RUNNER_ID: "runner_id",
   SLIPWAY_CONCURRENCY: "concurrency",
   SLIPWAY_LOG_RETENTION: "log_retention",
+  SLIPWAY_SHUTDOWN_GRACE: "shutdown_grace",
   SLIPWAY_PUBLIC_READ: "public_read",
   SLIPWAY_API_TOKEN: "api_tokens",
 } as const;
@@ -46,6 +47,7 @@ export interface ScalarSettings {
   runnerId?: string;
   concurrency?: number;
   logRetentionSeconds?: number;
+  shutdownGraceSeconds?: number;
   publicRead?: boolean;
 }
 
@@ -77,6 +79,7 @@ export function readEnv(env: NodeJS.ProcessEnv, cwd: string): { settings: EnvSet
   );
   settings.concurrency = take("SLIPWAY_CONCURRENCY", (text) => withValue(parseInteger(text, 1), text));
   settings.logRetentionSeconds = take("SLIPWAY_LOG_RETENTION", parseConfigDuration);
+  settings.shutdownGraceSeconds = take("SLIPWAY_SHUTDOWN_GRACE", parseConfigDuration);
   settings.publicRead = take("SLIPWAY_PUBLIC_READ", (text) => withValue(parseBoolean(text), text));
   settings.token = take("SLIPWAY_API_TOKEN", (text) =>
     text.length < MIN_API_TOKEN_LENGTH

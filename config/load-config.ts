@@ -16,6 +16,7 @@ export const DEFAULTS = {
   dataDir: "./.slipway-data",
   concurrency: 2,
   logRetentionSeconds: 30 * 86400,
+  shutdownGraceSeconds: 30,
   publicRead: true,
 } as const;
 
@@ -93,6 +94,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     runnerId: merged.runnerId ?? options.defaultRunnerId?.(dataDir) ?? `serve@${options.hostname ?? hostname()}`,
     concurrency: merged.concurrency ?? DEFAULTS.concurrency,
     logRetentionSeconds: merged.logRetentionSeconds ?? DEFAULTS.logRetentionSeconds,
+    shutdownGraceSeconds: merged.shutdownGraceSeconds ?? DEFAULTS.shutdownGraceSeconds,
     publicRead: merged.publicRead ?? DEFAULTS.publicRead,
     apiTokens,
     repositories,

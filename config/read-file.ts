@@ -24,6 +24,7 @@ export const ROOT_KEYS = [
   "runner_id",
   "concurrency",
   "log_retention",
+  "shutdown_grace",
   "public_read",
   "api_tokens",
   "repositories",
@@ -106,6 +107,7 @@ export function readConfigText(
   );
   settings.concurrency = scalar("concurrency", (v) => parseInteger(v, 1));
   settings.logRetentionSeconds = scalar("log_retention", parseConfigDuration);
+  settings.shutdownGraceSeconds = scalar("shutdown_grace", parseConfigDuration);
   settings.publicRead = scalar("public_read", (v) =>
     typeof v === "boolean" ? parseBoolean(v) : { ok: false, reason: "expected true or false" },
   );

@@ -50,6 +50,8 @@ export interface Config {
   readonly runnerId: string;
   readonly concurrency: number;
   readonly logRetentionSeconds: number;
+  /** On SIGTERM, how long running runs may go on before they are cancelled and marked interrupted. */
+  readonly shutdownGraceSeconds: number;
   /** Whether GET endpoints answer without a token. */
   readonly publicRead: boolean;
   readonly apiTokens: readonly ApiTokenInfo[];

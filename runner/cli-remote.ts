@@ -76,6 +76,9 @@ export async function logsCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** How long `slipway cancel` waits for a run's cleanup before printing its status anyway. */
+const CANCEL_WAIT_MS = 120_000;
+
 /** `slipway cancel RUN` and `slipway retry RUN [--from STAGE|failed]`. */
 export async function cancelCommand(args: string[], io: CliIo): Promise<number> {
   const [runId] = args;
@@ -83,7 +86,14 @@ export async function cancelCommand(args: string[], io: CliIo): Promise<number> 
     io.err("usage: slipway cancel RUN");
     return 2;
   }
-  const { run } = await ApiClient.fromEnv().json<{ run: RunRow }>("POST", `/api/runs/${runId}/cancel`);
+  const client = ApiClient.fromEnv();
+  let { run } = await client.json<{ run: RunRow }>("POST", `/api/runs/${runId}/cancel`);
+  // The API answers before the run's cleanup is done; the CLI waits for the final status.
+  const deadline = Date.now() + CANCEL_WAIT_MS;
+  while ((run.status === "running" || run.status === "queued") && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    ({ run } = await client.json<{ run: RunRow }>("GET", `/api/runs/${runId}`));
+  }
   io.out(`run ${run.id} ${run.status}`);
   return 0;
 }

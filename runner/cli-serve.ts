@@ -23,14 +23,25 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const daemon = await startDaemon(config, { log: io.out });
+  // First SIGTERM/SIGINT: stop claiming, let running runs go on for `shutdown_grace`, then
+  // cancel them with cleanup. A second signal cuts the grace short (cleanup still runs).
+  const hurry = new AbortController();
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      io.out(`${signal}: stopping (cancelling running runs, cleaning up)...`);
+      if (!hurry.signal.aborted && stopping) {
+        io.out(`${signal} again: cancelling running runs now (cleaning up)...`);
+        hurry.abort();
+        return;
+      }
+      stopping = true;
+      io.out(`${signal}: stopping; running runs get up to ${config.shutdownGraceSeconds}s to finish...`);
       resolve();
     };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    let stopping = false;
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
   });
-  await daemon.close();
+  await daemon.close({ graceSeconds: config.shutdownGraceSeconds, hurry: hurry.signal });
+  io.out("slipway serve: stopped");
   return 0;
 }

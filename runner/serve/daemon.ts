@@ -18,7 +18,12 @@ export interface RunningDaemon extends AsyncDisposable {
   ctx: DaemonContext;
   /** `http://host:port` the API listens on. */
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops the daemon. Without options, running runs are cancelled at once; with `graceSeconds`
+   * they may go on for that long first (`hurry` aborting cuts the wait short). Either way
+   * the cut runs are cleaned up and recorded interrupted before the store closes.
+   */
+  close(opts?: { graceSeconds?: number; hurry?: AbortSignal }): Promise<void>;
 }
 
 /**
@@ -31,8 +36,8 @@ export interface RunningDaemon extends AsyncDisposable {
  *    also an advisory lock on the runner id;
  * 4. only then the store is opened and migrated and runs a dead predecessor left running are
  *    reconciled; then the queue, the pollers and the API start.
- * `close()` stops taking work, cancels running runs (their cleanup runs), closes the store and
- * releases the lock.
+ * `close()` stops taking work, cancels running runs (after `graceSeconds`, if given; their
+ * cleanup runs and they are recorded interrupted), closes the store and releases the lock.
  */
 export async function startDaemon(
   config: Config,
@@ -50,6 +55,8 @@ export async function startDaemon(
   const unwind = async () => {
     for (const step of undo.splice(0).reverse()) await step().catch(() => {});
   };
+  // Set by close(): how the scheduler's undo step stops (grace for running runs, or none).
+  const shutdown: ShutdownOptions = { graceMs: 0 };
   let ready: { ctx: DaemonContext; port: number };
   try {
     if (!opts.store) {
@@ -58,7 +65,7 @@ export async function startDaemon(
     }
     const uninstall = installProcessGuard({ log, count: (source) => metrics.unexpectedError(source) });
     undo.push(async () => uninstall());
-    ready = await assemble(config, engine, server, metrics, opts.store, log, undo);
+    ready = await assemble(config, engine, server, metrics, opts.store, log, undo, shutdown);
   } catch (err) {
     await unwind();
     throw err;
@@ -68,11 +75,26 @@ export async function startDaemon(
     `slipway serve: listening on http://${config.listen.host}:${port}, runner ${config.runnerId}, store ${ready.ctx.store.engine}`,
   );
   let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= unwind();
+  const close = (closeOpts: { graceSeconds?: number; hurry?: AbortSignal } = {}) => {
+    if (!closing) {
+      shutdown.graceMs = (closeOpts.graceSeconds ?? 0) * 1000;
+      shutdown.hurry = closeOpts.hurry;
+      closing = unwind();
+    }
     return closing;
   };
-  return { ctx: ready.ctx, url: `http://${config.listen.host}:${port}`, close, [Symbol.asyncDispose]: close };
+  return {
+    ctx: ready.ctx,
+    url: `http://${config.listen.host}:${port}`,
+    close,
+    [Symbol.asyncDispose]: () => close(),
+  };
+}
+
+/** How close() wants running runs treated: `graceMs` to go on, `hurry` to cut that short. */
+interface ShutdownOptions {
+  graceMs: number;
+  hurry?: AbortSignal;
 }
 
 /** Steps 4 on: everything after the lock is held and the address bound; pushes its own undo steps. */
@@ -84,6 +106,7 @@ async function assemble(
   givenStore: Store | undefined,
   log: (line: string) => void,
   undo: Array<() => Promise<void>>,
+  shutdown: ShutdownOptions,
 ): Promise<{ ctx: DaemonContext; port: number }> {
   const store = givenStore ?? (await openStore(config.store?.reveal(), { dataDir: config.dataDir }));
   undo.push(() => store.close());
@@ -124,7 +147,8 @@ async function assemble(
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.listen.port;
   scheduler.start();
-  undo.push(() => scheduler.stop());
+  // Undone after the poller and before the API: during the shutdown grace the API still answers.
+  undo.push(() => scheduler.stop({ ...shutdown, log }));
   poller.start();
   undo.push(async () => poller.stop());
   // Log retention (`log_retention`): at start, then hourly. Runs and stages stay; only logs go.

@@ -10,6 +10,7 @@ import type { StageHandlers } from "../stages.js";
 import { recordArtifacts } from "./artifacts.js";
 import type { DeployGate } from "./deploy-gate.js";
 import { createDeployHandler } from "./deploy-stage.js";
+import { isInterruption } from "./interruption.js";
 import { ServeError } from "./listen.js";
 import { type LiveBus, StageLogWriter } from "./live-logs.js";
 import { createPushHandler } from "./push-stage.js";
@@ -127,9 +128,15 @@ export async function executeRun(
     status = result.cancelled ? "cancelled" : result.ok ? "success" : "failed";
     const failedStage = result.stages.find((s) => s.status === "failed");
     if (failedStage) error = `stage ${failedStage.name} failed${failedStage.detail ? `: ${failedStage.detail}` : ""}`;
+    const cut = result.stages.find((s) => s.status === "cancelled");
+    if (isInterruption(signal.reason) && result.cancelled) {
+      status = "failed";
+      error = `${signal.reason.message}${cut ? ` (stage ${cut.name} was cut)` : ""}`;
+      setup.line(error);
+    }
   } catch (err) {
-    status = signal.aborted ? "cancelled" : "failed";
-    error = mask((err as Error).message);
+    status = signal.aborted ? (isInterruption(signal.reason) ? "failed" : "cancelled") : "failed";
+    error = mask(isInterruption(signal.reason) ? signal.reason.message : (err as Error).message);
     setup.line(`error: ${error}`);
   } finally {
     // Aborted by the process guard (an unexpected error inside this run), not by a user: failed.

@@ -2,6 +2,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { collectGarbage } from "../../engine/index.js";
 import type { RunRow } from "../../store/index.js";
+import { RunInterruption } from "./interruption.js";
 import { ServeError } from "./listen.js";
 import { runScope } from "./process-guard.js";
 import { type ExecutorDeps, executeRun, type RetrySpec } from "./run-executor.js";
@@ -116,12 +117,15 @@ export class Scheduler {
     return original ? { fromStage: run.retryFromStage, original } : undefined;
   }
 
-  /** Cancels a run: a running one is aborted (SIGTERM, grace, SIGKILL; cleanup runs), a queued one never starts. */
+  /**
+   * Cancels a run: a queued one never starts; a running one is aborted (SIGTERM, grace,
+   * SIGKILL, cleanup) in the background, so the caller (an HTTP request) gets its answer at
+   * once. The run turns `cancelled` when its cleanup is done.
+   */
   async cancel(runId: string): Promise<boolean> {
     const active = this.active.get(runId);
     if (active) {
       active.controller.abort(new Error("cancelled"));
-      await active.done;
       return true;
     }
     const updated = await this.deps.store.updateRun(
@@ -133,13 +137,38 @@ export class Scheduler {
     return updated !== undefined;
   }
 
-  /** Stops taking runs; cancels and waits for the running ones (their cleanup included). */
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: claims nothing more at once, lets the running runs go on for up to
+   * `graceMs` (or until `hurry` aborts: a second SIGTERM), then cancels the rest with their
+   * cleanup and records them interrupted. Resolves when every run has finished its cleanup.
+   */
+  async stop(opts: { graceMs?: number; hurry?: AbortSignal; log?(line: string): void } = {}): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.filling;
-    for (const { controller } of this.active.values()) controller.abort(new Error("runner stopping"));
-    await Promise.all([...this.active.values()].map((a) => a.done));
+    const graceMs = opts.graceMs ?? 0;
+    const running = () => [...this.active.values()].map((a) => a.done);
+    if (this.active.size > 0 && graceMs > 0 && !opts.hurry?.aborted) {
+      opts.log?.(`shutdown: letting ${this.active.size} running run(s) go on for up to ${graceMs / 1000}s`);
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+        opts.hurry?.addEventListener("abort", () => resolve(), { once: true });
+      });
+      await Promise.race([Promise.all(running()), expired]);
+      clearTimeout(timer);
+    }
+    if (this.active.size > 0) {
+      const why = opts.hurry?.aborted
+        ? "a second stop signal"
+        : graceMs > 0
+          ? `the shutdown grace of ${graceMs / 1000}s expired`
+          : "no shutdown grace";
+      opts.log?.(`shutdown: cancelling ${this.active.size} run(s) (${why}); they are recorded interrupted`);
+      const reason = new RunInterruption(`interrupted: the runner was stopped (${why}); retry replays it`);
+      for (const { controller } of this.active.values()) controller.abort(reason);
+    }
+    await Promise.all(running());
   }
 }
 

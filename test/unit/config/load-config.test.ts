@@ -14,6 +14,7 @@ data_dir: data
 runner_id: ci-1@build.acme.test
 concurrency: 4
 log_retention: 12h
+shutdown_grace: 2m
 public_read: false
 api_tokens:
   - name: dashboard
@@ -48,6 +49,7 @@ describe("loadConfig", () => {
       runnerId: "serve@box",
       concurrency: 2,
       logRetentionSeconds: 30 * 86400,
+      shutdownGraceSeconds: 30,
       publicRead: true,
       apiTokens: [],
       repositories: [],
@@ -68,6 +70,7 @@ describe("loadConfig", () => {
     expect(config.runnerId).toBe("ci-1@build.acme.test");
     expect(config.concurrency).toBe(4);
     expect(config.logRetentionSeconds).toBe(12 * 3600);
+    expect(config.shutdownGraceSeconds).toBe(120);
     expect(config.publicRead).toBe(false);
     expect(config.apiTokens).toEqual([{ name: "dashboard", source: "file" }]);
     const [goAuth, messenger] = config.repositories;
@@ -105,6 +108,7 @@ describe("loadConfig", () => {
         SLIPWAY_RUNNER_ID: "runner-7",
         SLIPWAY_CONCURRENCY: "8",
         SLIPWAY_LOG_RETENTION: "7d",
+        SLIPWAY_SHUTDOWN_GRACE: "90s",
         SLIPWAY_PUBLIC_READ: "no",
         SLIPWAY_CONCURRENCY_UNRELATED: "x",
       },
@@ -115,6 +119,7 @@ describe("loadConfig", () => {
       runnerId: "runner-7",
       concurrency: 8,
       logRetentionSeconds: 7 * 86400,
+      shutdownGraceSeconds: 90,
       publicRead: false,
     });
     expect(config.store?.reveal()).toBe("postgres://slipway:pg-pass@db.acme.test/slipway");
