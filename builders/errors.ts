@@ -1,10 +1,9 @@
+import { SlipwayError, type SlipwayErrorOptions } from "../core/index.js";
+
 /** A builder or step failure with a stable code. */
-export class BuilderError extends Error {
-  readonly code: BuilderErrorCode;
-  constructor(code: BuilderErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "BuilderError";
-    this.code = code;
+export class BuilderError extends SlipwayError<BuilderErrorCode> {
+  constructor(code: BuilderErrorCode, message: string, options?: SlipwayErrorOptions) {
+    super(code, message, options);
   }
 }
 

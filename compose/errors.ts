@@ -1,3 +1,5 @@
+import { SlipwayError } from "../core/index.js";
+
 /**
  * Every way a compose stage can fail, with a stable code. Tests assert the code, never the
  * message; `docs/compose.md` lists every code (a unit test keeps the two in step).
@@ -34,9 +36,11 @@ export interface ComposePosition {
   column: number;
 }
 
-/** A compose-stage failure with a stable `code`, an actionable message and an optional cause. */
-export class ComposeError extends Error {
-  readonly code: ComposeErrorCode;
+/**
+ * A compose-stage failure with a stable `code`, an actionable message and an optional cause;
+ * the service and file position are also in `details` for structured answers.
+ */
+export class ComposeError extends SlipwayError<ComposeErrorCode> {
   /** The service concerned, when there is one. */
   readonly service?: string;
   readonly position?: ComposePosition;
@@ -46,9 +50,10 @@ export class ComposeError extends Error {
     message: string,
     options: { cause?: unknown; service?: string; position?: ComposePosition } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.name = "ComposeError";
-    this.code = code;
+    const details: Record<string, unknown> = {};
+    if (options.service !== undefined) details.service = options.service;
+    if (options.position !== undefined) details.position = options.position;
+    super(code, message, { cause: options.cause, details });
     this.service = options.service;
     this.position = options.position;
   }

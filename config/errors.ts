@@ -1,3 +1,5 @@
+import { SlipwayError } from "../core/index.js";
+
 /**
  * Every code `loadConfig` can report. Codes are a public contract (the CLI prints them, tests
  * and scripts match on them), so they are never renamed; `docs/config.md` documents each one
@@ -44,9 +46,7 @@ export function formatConfigProblem(p: ConfigProblem): string {
  * `problems` and in the message, so one start-up shows them all) or
  * `SLIPWAY_E_CONFIG_NOT_FOUND`.
  */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  readonly code: "SLIPWAY_E_CONFIG_INVALID" | "SLIPWAY_E_CONFIG_NOT_FOUND";
+export class ConfigError extends SlipwayError<"SLIPWAY_E_CONFIG_INVALID" | "SLIPWAY_E_CONFIG_NOT_FOUND"> {
   readonly problems: readonly ConfigProblem[];
 
   constructor(
@@ -57,8 +57,11 @@ export class ConfigError extends Error {
     const summary =
       options?.summary ??
       `${problems.length} problem${problems.length === 1 ? "" : "s"} in the configuration of slipway serve:`;
-    super([summary, ...problems.map(formatConfigProblem)].join("\n"), { cause: options?.cause });
-    this.code = code;
-    this.problems = Object.freeze([...problems]);
+    const frozen = Object.freeze([...problems]);
+    super(code, [summary, ...problems.map(formatConfigProblem)].join("\n"), {
+      cause: options?.cause,
+      details: { problems: frozen },
+    });
+    this.problems = frozen;
   }
 }

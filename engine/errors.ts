@@ -1,10 +1,9 @@
-/** A failure talking to the Docker engine, with a stable code for tests and docs. */
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
-  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "EngineError";
-    this.code = code;
+import { SlipwayError, type SlipwayErrorOptions } from "../core/index.js";
+
+/** A failure talking to the Docker engine or git, with a stable code for tests and docs. */
+export class EngineError extends SlipwayError<EngineErrorCode> {
+  constructor(code: EngineErrorCode, message: string, options?: SlipwayErrorOptions) {
+    super(code, message, options);
   }
 }
 

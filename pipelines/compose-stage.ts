@@ -10,7 +10,7 @@ import {
   readStringList,
   type Slot,
 } from "./schema.js";
-import type { Reference, StageBody } from "./stages.js";
+import type { Reference, StageBody } from "./stage-body.js";
 import type { ComposeRun, ComposeWait } from "./types.js";
 
 const DEFAULT_WAIT_SECONDS = 120;

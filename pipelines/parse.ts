@@ -4,7 +4,8 @@ import { readEnvironments } from "./environments.js";
 import { didYouMean, hasErrors, makeProblem, sortProblems } from "./problems.js";
 import { Checker, MapView, readList, readString, type Slot } from "./schema.js";
 import { readBuilders, readFlow } from "./sections.js";
-import { type Reference, readStage } from "./stages.js";
+import type { Reference } from "./stage-body.js";
+import { readStage } from "./stages.js";
 import type { ParseResult, Pipeline, Problem, Stage } from "./types.js";
 
 const ROOT_KEYS = ["name", "image", "flow", "builders", "stages", "environments"] as const;

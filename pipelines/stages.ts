@@ -11,14 +11,8 @@ import {
   readStringMap,
   type Slot,
 } from "./schema.js";
+import type { Reference, StageBody } from "./stage-body.js";
 import { FLOW_KINDS, type FlowKind, type Stage } from "./types.js";
-
-/** A name used by a stage that must be defined elsewhere; checked once the whole file is read. */
-export interface Reference {
-  kind: "builder" | "environment";
-  name: string;
-  slot: Slot;
-}
 
 const COMMON_KEYS = ["name", "when", "timeout", "env"] as const;
 /** The keys that decide what a stage does; a stage has exactly one. */
@@ -133,10 +127,6 @@ function readStageIn(
   const base = { name, env, ...(when ? { when } : {}), ...(timeoutSeconds ? { timeoutSeconds } : {}) };
   return { ...base, ...body } as Stage;
 }
-
-/** Omit over each member of a union, so the result stays a union of stage bodies. */
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type StageBody = DistributiveOmit<Stage, "name" | "when" | "timeoutSeconds" | "env">;
 
 function readStageBody(
   c: Checker,

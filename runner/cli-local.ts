@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { EXIT_CANCELLED } from "../core/index.js";
 import { collectGarbage, DockerEngine } from "../engine/index.js";
 import type { CliIo } from "./cli-io.js";
 import { runLocal } from "./local-run.js";
@@ -61,7 +62,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     }
     const verdict = result.cancelled ? "cancelled" : result.ok ? "succeeded" : "failed";
     io.out(`\nrun ${result.runId} ${verdict}${result.version ? ` (version ${result.version})` : ""}`);
-    if (result.cancelled) return 130;
+    if (result.cancelled) return EXIT_CANCELLED;
     return result.ok ? 0 : 1;
   } finally {
     process.off("SIGINT", onSignal);

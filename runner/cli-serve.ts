@@ -18,7 +18,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) {
       for (const p of err.problems) io.err(formatConfigProblem(p));
       io.err(`slipway serve: ${err.code}: ${err.problems.length} problem(s) in the configuration`);
-      return 1;
+      return err.exitCode;
     }
     throw err;
   }

@@ -1,4 +1,6 @@
+import { describeError, EXIT_USAGE, exitCodeOf } from "../core/index.js";
 import type { CliIo } from "./cli-io.js";
+import { RunnerError } from "./errors.js";
 
 const USAGE = `usage: slipway <command> [options]
 
@@ -55,9 +57,17 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
   try {
     return await (await load())(rest, io);
   } catch (err) {
-    // Coded errors (engine, store, config, API, parseArgs) exit 1; anything else is a bug: 2.
-    const e = err as Error & { code?: string };
-    io.err(`slipway: ${e.code ? `${e.code}: ` : ""}${e.message}`);
-    return e.code ? 1 : 2;
+    // The exit code is the error's own (1 for a coded failure, 2 for a usage error); an
+    // uncoded error is a bug: 2.
+    const coded = usageError(err) ?? err;
+    io.err(`slipway: ${describeError(coded)}`);
+    return exitCodeOf(coded);
   }
+}
+
+/** node:util parseArgs refuses unknown or malformed options with ERR_PARSE_ARGS_* codes: a usage error. */
+function usageError(err: unknown): RunnerError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS_")) return undefined;
+  return new RunnerError("SLIPWAY_E_CLI_USAGE", (err as Error).message, { cause: err, exitCode: EXIT_USAGE });
 }

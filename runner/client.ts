@@ -1,3 +1,6 @@
+import { SlipwayError } from "../core/index.js";
+import type { RunnerErrorCode } from "./errors.js";
+
 /** A small client of the daemon's HTTP API, used by the CLI verbs (runs, logs, trigger, ...). */
 export class ApiClient {
   constructor(
@@ -21,7 +24,7 @@ export class ApiClient {
       const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
       throw new ApiError(
         0,
-        "SLIPWAY_E_API_UNREACHABLE",
+        "SLIPWAY_E_API_UNREACHABLE" satisfies RunnerErrorCode,
         `cannot reach slipway serve at ${this.baseUrl} (${cause}); set SLIPWAY_URL`,
       );
     }
@@ -78,19 +81,24 @@ export class ApiClient {
 async function errorOf(res: Response): Promise<ApiError> {
   const payload = (await res.json().catch(() => ({}))) as { error?: unknown; message?: unknown };
   const code =
-    typeof payload.error === "string" && payload.error.startsWith("SLIPWAY_E_") ? payload.error : "SLIPWAY_E_API";
+    typeof payload.error === "string" && /^SLIPWAY_E_[A-Z0-9_]+$/.test(payload.error)
+      ? payload.error
+      : ("SLIPWAY_E_API" satisfies RunnerErrorCode);
   const message = typeof payload.message === "string" ? payload.message : res.statusText;
   return new ApiError(res.status, code, message);
 }
 
-export class ApiError extends Error {
+/**
+ * An error answer of the daemon (its own `SLIPWAY_E_*` code, carried through) or no answer at
+ * all (`status` 0, SLIPWAY_E_API_UNREACHABLE). The CLI exits 1 for any of them.
+ */
+export class ApiError extends SlipwayError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
     // The CLI prints `code: message`, so the code is not repeated in the message.
-    super(status === 0 ? message : `${message} (HTTP ${status})`);
-    this.name = "ApiError";
+    super(code, status === 0 ? message : `${message} (HTTP ${status})`, status === 0 ? {} : { httpStatus: status });
   }
 }

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { Workspace } from "../builders/index.js";
+import { describeError, isSlipwayError } from "../core/index.js";
 import { collectGarbage, type Engine } from "../engine/index.js";
 import {
   classifyRef,
@@ -11,6 +12,7 @@ import {
   type Stage,
   type VersionInfo,
 } from "../pipelines/index.js";
+import { RunnerError } from "./errors.js";
 import { type StageResult, stageHeader } from "./report.js";
 import { type RunContext, runEnvironment } from "./run-context.js";
 import { executeStage, type StageHandlers } from "./stages.js";
@@ -65,7 +67,7 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
   const { refInfo, version, planned } = planRun(opts.pipeline, opts.ref, opts.runNumber);
   const stages: StageResult[] = [];
   const fromIndex = opts.fromStage ? planned.findIndex((p) => p.stage.name === opts.fromStage) : 0;
-  if (fromIndex < 0) throw new Error(`no stage named ${opts.fromStage}`);
+  if (fromIndex < 0) throw new RunnerError("SLIPWAY_E_RUN_UNKNOWN_STAGE", `no stage named ${opts.fromStage}`);
   const workspace = await Workspace.create(opts.engine, {
     runId: opts.runId,
     owner: opts.owner,
@@ -137,13 +139,13 @@ async function runTimedStage(ctx: RunContext, stage: Stage, runSignal: AbortSign
     const status = outcome.cancelled ? "cancelled" : !outcome.ok ? "failed" : outcome.skipped ? "skipped" : "success";
     return { ...base, status, durationMs, detail: outcome.detail };
   } catch (err) {
-    const error = err as Error & { code?: string };
-    ctx.log(`error: ${error.code ? `${error.code}: ` : ""}${error.message}`);
+    ctx.log(`error: ${describeError(err)}`);
     const durationMs = performance.now() - started;
     if (timeout?.aborted && !runSignal.aborted) {
       return { ...base, status: "failed", durationMs, detail: `timed out after ${stage.timeoutSeconds}s` };
     }
     const status = runSignal.aborted ? "cancelled" : "failed";
-    return { ...base, status, durationMs, detail: error.code ?? error.message.split("\n")[0] };
+    const detail = isSlipwayError(err) ? err.code : describeError(err).split("\n")[0];
+    return { ...base, status, durationMs, detail };
   }
 }

@@ -1,10 +1,9 @@
+import { SlipwayError, type SlipwayErrorOptions } from "../core/index.js";
+
 /** A store failure with a stable code; tests assert the code, docs/store.md lists every one. */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "StoreError";
-    this.code = code;
+export class StoreError extends SlipwayError<StoreErrorCode> {
+  constructor(code: StoreErrorCode, message: string, options?: SlipwayErrorOptions) {
+    super(code, message, options);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { API_ERROR, sendError } from "./api-errors.js";
 import type { DaemonContext } from "./context.js";
 
 /** Who made a request: a token's name, or undefined for anonymous. */
@@ -28,10 +29,8 @@ export function authGuard(ctx: DaemonContext) {
     if (readOnly && !PRIVATE_READS.test(req.url) && (ctx.config.publicRead || !req.url.startsWith("/api/"))) return;
     const actor = await requestActor(ctx, req);
     if (!actor) {
-      return reply.code(401).header("www-authenticate", 'Bearer realm="slipway"').send({
-        error: "SLIPWAY_E_API_UNAUTHORIZED",
-        message: "an API token is required (Authorization: Bearer <token>)",
-      });
+      reply.header("www-authenticate", 'Bearer realm="slipway"');
+      return sendError(reply, API_ERROR.UNAUTHORIZED, "an API token is required (Authorization: Bearer <token>)");
     }
     (req as FastifyRequest & { actor?: string }).actor = actor;
   };

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { API_ERROR, type ApiErrorCode, sendError } from "./api-errors.js";
 
 /**
  * The API's error contract, for fastify's own refusals too: every answer that is not a
@@ -8,39 +9,37 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
  * Node's HTTP parser before any route ran (431, 400).
  */
 
-function send(reply: FastifyReply, status: number, code: string, message: string) {
-  return reply.code(status).send({ error: code, message });
+function send(reply: FastifyReply, status: number, code: ApiErrorCode, message: string) {
+  return sendError(reply, code, message, status);
 }
 
 /** What a fastify error code means in the API's terms. */
-function translate(err: FastifyError): { status: number; code: string; message: string } {
+function translate(err: FastifyError): { status: number; code: ApiErrorCode; message: string } {
   const status = err.statusCode ?? 500;
   if (err.validation) {
-    const part =
-      err.validationContext === "querystring"
-        ? "BAD_QUERY"
-        : err.validationContext === "params"
-          ? "BAD_QUERY"
-          : err.validationContext === "headers"
-            ? "BAD_HEADER"
-            : "BAD_BODY";
-    return { status: 400, code: `SLIPWAY_E_API_${part}`, message: err.message };
+    const code =
+      err.validationContext === "querystring" || err.validationContext === "params"
+        ? API_ERROR.BAD_QUERY
+        : err.validationContext === "headers"
+          ? API_ERROR.BAD_HEADER
+          : API_ERROR.BAD_BODY;
+    return { status: 400, code, message: err.message };
   }
   if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE")
-    return { status: 413, code: "SLIPWAY_E_API_TOO_LARGE", message: err.message };
+    return { status: 413, code: API_ERROR.TOO_LARGE, message: err.message };
   if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-    return { status: 415, code: "SLIPWAY_E_API_BAD_BODY", message: "send JSON (content-type: application/json)" };
+    return { status: 415, code: API_ERROR.BAD_BODY, message: "send JSON (content-type: application/json)" };
   }
   if (err.code?.startsWith("FST_ERR_CTP_") || (err instanceof SyntaxError && status === 400)) {
-    return { status: 400, code: "SLIPWAY_E_API_BAD_BODY", message: err.message };
+    return { status: 400, code: API_ERROR.BAD_BODY, message: err.message };
   }
   if (err.code === "FST_ERR_MAX_PARAM_LENGTH") {
-    return { status: 414, code: "SLIPWAY_E_API_URI_TOO_LONG", message: "a path segment of the URL is too long" };
+    return { status: 414, code: API_ERROR.URI_TOO_LONG, message: "a path segment of the URL is too long" };
   }
   if (err.code === "FST_ERR_BAD_URL")
-    return { status: 400, code: "SLIPWAY_E_API_BAD_URL", message: "the URL is not valid (bad percent-encoding)" };
-  if (status >= 400 && status < 500) return { status, code: "SLIPWAY_E_API_BAD_REQUEST", message: err.message };
-  return { status: 500, code: "SLIPWAY_E_API_INTERNAL", message: "internal error; the daemon's log has the details" };
+    return { status: 400, code: API_ERROR.BAD_URL, message: "the URL is not valid (bad percent-encoding)" };
+  if (status >= 400 && status < 500) return { status, code: API_ERROR.BAD_REQUEST, message: err.message };
+  return { status: 500, code: API_ERROR.INTERNAL, message: "internal error; the daemon's log has the details" };
 }
 
 /** The answer Node's HTTP parser gets when it refuses a request before fastify sees it. */
@@ -48,12 +47,12 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   if (err.code === "ECONNRESET" || socket.destroyed) return;
   const [status, reason, code, message] =
     err.code === "HPE_HEADER_OVERFLOW"
-      ? [431, "Request Header Fields Too Large", "SLIPWAY_E_API_HEADERS_TOO_LARGE", "the request headers exceed 16 KiB"]
+      ? [431, "Request Header Fields Too Large", API_ERROR.HEADERS_TOO_LARGE, "the request headers exceed 16 KiB"]
       : err.code === "HPE_URI_TOO_LONG"
-        ? [414, "URI Too Long", "SLIPWAY_E_API_URI_TOO_LONG", "the request URL is too long"]
+        ? [414, "URI Too Long", API_ERROR.URI_TOO_LONG, "the request URL is too long"]
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-          ? [408, "Request Timeout", "SLIPWAY_E_API_TIMEOUT", "the request took too long to arrive"]
-          : [400, "Bad Request", "SLIPWAY_E_API_BAD_REQUEST", "the request is not valid HTTP"];
+          ? [408, "Request Timeout", API_ERROR.TIMEOUT, "the request took too long to arrive"]
+          : [400, "Bad Request", API_ERROR.BAD_REQUEST, "the request is not valid HTTP"];
   const body = JSON.stringify({ error: code, message });
   if (socket.writable) {
     socket.write(
@@ -77,7 +76,7 @@ export function installContract(app: FastifyInstance, onInternal: (err: Error, r
     return send(reply, t.status, t.code, t.message);
   });
   app.setNotFoundHandler((req, reply) =>
-    send(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no route ${req.method} ${req.url.slice(0, 200)}`),
+    send(reply, 404, API_ERROR.NOT_FOUND, `no route ${req.method} ${req.url.slice(0, 200)}`),
   );
   // A parameter given twice (`?limit=1&limit=2`) is ambiguous: refuse it instead of guessing.
   app.addHook("preValidation", async (req, reply) => {
@@ -87,7 +86,7 @@ export function installContract(app: FastifyInstance, onInternal: (err: Error, r
         return send(
           reply,
           400,
-          "SLIPWAY_E_API_BAD_QUERY",
+          API_ERROR.BAD_QUERY,
           `query parameter ${name.slice(0, 50)} is given ${value.length} times; give it once`,
         );
       }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { DEFAULT_MAX_BYTES, parseWebhook } from "../../webhooks/index.js";
+import { API_ERROR, sendError } from "./api-errors.js";
 import type { DaemonContext } from "./context.js";
 import { commitKey } from "./triggers.js";
 
@@ -17,10 +18,11 @@ export function registerHookRoutes(app: FastifyInstance, ctx: DaemonContext): vo
     // Fastify refuses an oversized body before the route runs; answer in the route's own terms.
     scope.setErrorHandler((err: FastifyError, _req, reply) => {
       if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-        return reply.code(413).send({
-          error: "SLIPWAY_E_HOOK_TOO_LARGE",
-          message: `the body is larger than ${DEFAULT_MAX_BYTES} bytes, the most a webhook may send`,
-        });
+        return sendError(
+          reply,
+          "SLIPWAY_E_HOOK_TOO_LARGE",
+          `the body is larger than ${DEFAULT_MAX_BYTES} bytes, the most a webhook may send`,
+        );
       }
       throw err;
     });
@@ -30,16 +32,14 @@ export function registerHookRoutes(app: FastifyInstance, ctx: DaemonContext): vo
       async (req, reply) => {
         const repo = ctx.config.repository(req.params.repo);
         if (!repo) {
-          return reply
-            .code(404)
-            .send({ error: "SLIPWAY_E_HOOK_UNKNOWN_REPOSITORY", message: `no repository ${req.params.repo}` });
+          return sendError(reply, API_ERROR.HOOK_UNKNOWN_REPOSITORY, `no repository ${req.params.repo}`);
         }
         const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const parsed = parseWebhook(
           { headers: req.headers, rawBody },
           { name: repo.name, secret: repo.webhookSecret?.reveal() },
         );
-        if (!parsed.ok) return reply.code(parsed.status).send({ error: parsed.code, message: parsed.message });
+        if (!parsed.ok) return sendError(reply, parsed.code, parsed.message, parsed.status);
         const event = parsed.event;
         if (event.kind === "ping") return reply.code(200).send({ ok: true, ping: true });
         if (event.kind === "delete") return reply.code(202).send({ ignored: `${event.ref} was deleted` });

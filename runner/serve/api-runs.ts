@@ -4,6 +4,7 @@ import { ROUTES } from "../../api-schema/index.js";
 import type { FlowKind } from "../../pipelines/index.js";
 import type { RunStatus } from "../../store/index.js";
 import { actorOf } from "./api-auth.js";
+import { API_ERROR, sendError } from "./api-errors.js";
 import { registerArtifactRoutes, testReports } from "./artifacts.js";
 import type { DaemonContext } from "./context.js";
 import type { LiveEvent } from "./live-logs.js";
@@ -11,10 +12,6 @@ import { SETUP_LOG } from "./run-executor.js";
 
 type RunParams = { id: string };
 type LogParams = { id: string; stage: string };
-
-function apiError(reply: FastifyReply, status: number, code: string, message: string) {
-  return reply.code(status).send({ error: code, message });
-}
 
 /** Runs: list, detail, logs (whole or live over SSE), cancel, retry. */
 export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): void {
@@ -25,7 +22,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
       const q = req.query;
       const limit = q.limit === undefined ? 50 : Number(q.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-        return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", "limit must be an integer from 1 to 500");
+        return sendError(reply, API_ERROR.BAD_QUERY, "limit must be an integer from 1 to 500");
       }
       try {
         const page = await ctx.store.listRuns({
@@ -41,14 +38,14 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
         const lists = await Promise.all(page.runs.map((r) => ctx.store.listStages(r.id)));
         return { ...page, stages: Object.fromEntries(page.runs.map((r, i) => [r.id, lists[i]])) };
       } catch (err) {
-        return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", (err as Error).message);
+        return sendError(reply, API_ERROR.BAD_QUERY, (err as Error).message);
       }
     },
   );
 
   app.get<{ Params: RunParams }>("/api/runs/:id", { schema: ROUTES.getRun }, async (req, reply) => {
     const run = await ctx.store.getRun(req.params.id);
-    if (!run) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
+    if (!run) return sendError(reply, API_ERROR.NOT_FOUND, `no run ${req.params.id}`);
     const stages = await ctx.store.listStages(run.id);
     const artifacts = await ctx.store.listArtifacts(run.id);
     return { run, stages, artifacts, tests: await testReports(ctx.config.dataDir, run.id, artifacts) };
@@ -59,11 +56,11 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
     { schema: ROUTES.getLog },
     async (req, reply) => {
       const run = await ctx.store.getRun(req.params.id);
-      if (!run) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
+      if (!run) return sendError(reply, API_ERROR.NOT_FOUND, `no run ${req.params.id}`);
       const resume = req.headers["last-event-id"] ?? req.query.offset ?? "0";
       const offset = Number(resume);
       if (!Number.isInteger(offset) || offset < 0) {
-        return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", "offset must be a non-negative byte offset");
+        return sendError(reply, API_ERROR.BAD_QUERY, "offset must be a non-negative byte offset");
       }
       if (req.query.follow === "true" || req.query.follow === "1")
         return followLog(ctx, req, reply, req.params, offset);
@@ -76,9 +73,9 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
 
   app.post<{ Params: RunParams }>("/api/runs/:id/cancel", { schema: ROUTES.cancelRun }, async (req, reply) => {
     const run = await ctx.store.getRun(req.params.id);
-    if (!run) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
+    if (!run) return sendError(reply, API_ERROR.NOT_FOUND, `no run ${req.params.id}`);
     if (run.status !== "queued" && run.status !== "running") {
-      return apiError(reply, 409, "SLIPWAY_E_API_CONFLICT", `run ${run.id} already ${run.status}`);
+      return sendError(reply, API_ERROR.CONFLICT, `run ${run.id} already ${run.status}`);
     }
     await ctx.store.addAuditEvent({ actor: actorOf(req), action: "cancel", target: run.id });
     const cancelled = await ctx.scheduler.cancel(run.id);
@@ -90,19 +87,18 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
     { schema: ROUTES.retryRun },
     async (req, reply) => {
       const original = await ctx.store.getRun(req.params.id);
-      if (!original) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no run ${req.params.id}`);
+      if (!original) return sendError(reply, API_ERROR.NOT_FOUND, `no run ${req.params.id}`);
       if (original.status === "queued" || original.status === "running") {
-        return apiError(reply, 409, "SLIPWAY_E_API_CONFLICT", `run ${original.id} is still ${original.status}`);
+        return sendError(reply, API_ERROR.CONFLICT, `run ${original.id} is still ${original.status}`);
       }
       let fromStage = req.body?.fromStage;
       const stages = await ctx.store.listStages(original.id);
       if (fromStage === "failed")
         fromStage = stages.find((s) => s.status === "failed" || s.status === "cancelled")?.name;
       if (req.body?.fromStage && !stages.some((s) => s.name === fromStage)) {
-        return apiError(
+        return sendError(
           reply,
-          400,
-          "SLIPWAY_E_API_BAD_STAGE",
+          API_ERROR.BAD_STAGE,
           `run ${original.id} has no stage ${req.body.fromStage} to retry from`,
         );
       }

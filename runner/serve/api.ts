@@ -4,6 +4,7 @@ import { ROUTES } from "../../api-schema/index.js";
 import { registerAdminRoutes } from "./api-admin.js";
 import { actorOf, authGuard } from "./api-auth.js";
 import { clientErrorHandler, frameworkErrors, installContract } from "./api-contract.js";
+import { API_ERROR, sendError } from "./api-errors.js";
 import { registerEventRoutes } from "./api-events.js";
 import { registerHookRoutes } from "./api-hooks.js";
 import { registerRunRoutes } from "./api-runs.js";
@@ -34,7 +35,7 @@ export async function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): 
   });
   installContract(app, (err, req) => {
     ctx.metrics.unexpectedError("api");
-    opts.log?.(`SLIPWAY_E_API_INTERNAL: ${req.method} ${req.url.slice(0, 200)}: ${err.stack ?? err.message}`);
+    opts.log?.(`${API_ERROR.INTERNAL}: ${req.method} ${req.url.slice(0, 200)}: ${err.stack ?? err.message}`);
   });
   app.addHook("onRequest", authGuard(ctx));
   await app.register(fastifySwagger, {
@@ -84,8 +85,7 @@ export async function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): 
 
   app.get<{ Params: { repo: string } }>("/api/repos/:repo/refs", { schema: ROUTES.listRefs }, async (req, reply) => {
     const repo = ctx.config.repository(req.params.repo);
-    if (!repo)
-      return reply.code(404).send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no repository ${req.params.repo}` });
+    if (!repo) return sendError(reply, API_ERROR.NOT_FOUND, `no repository ${req.params.repo}`);
     const refs = await ctx.sources.remoteRefs(repo);
     const pick = (prefix: string) =>
       refs
@@ -99,11 +99,10 @@ export async function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): 
     { schema: ROUTES.triggerRun },
     async (req, reply) => {
       const repo = ctx.config.repository(req.params.repo);
-      if (!repo)
-        return reply.code(404).send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no repository ${req.params.repo}` });
+      if (!repo) return sendError(reply, API_ERROR.NOT_FOUND, `no repository ${req.params.repo}`);
       const { ref, sha } = req.body;
       const result = await ctx.triggers.trigger(repo, { ref, sha, trigger: "manual", actor: actorOf(req) });
-      if (!result.started) return reply.code(422).send({ error: "SLIPWAY_E_API_BAD_REF", message: result.reason });
+      if (!result.started) return sendError(reply, API_ERROR.BAD_REF, result.reason);
       await ctx.store.addAuditEvent({
         actor: actorOf(req),
         action: "trigger",

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ListenAddress } from "../../config/index.js";
+import { API_ERROR } from "./api-errors.js";
 
 /** The codes `slipway serve` reports for its own start-up (docs/config.md lists them). */
 export const SERVE_ERROR_CODES = {
@@ -34,7 +35,7 @@ export async function bindListen(address: ListenAddress): Promise<Server> {
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   const starting = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
-    res.end(JSON.stringify({ error: "SLIPWAY_E_API_STARTING", message: "slipway serve is starting" }));
+    res.end(JSON.stringify({ error: API_ERROR.STARTING, message: "slipway serve is starting" }));
   };
   server.on("request", starting);
   const shown = address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;

@@ -5,6 +5,7 @@ import type { Engine } from "../../engine/index.js";
 import { formatProblem, parsePipeline } from "../../pipelines/index.js";
 import { createMasker } from "../../secrets/index.js";
 import type { RunRow, Store } from "../../store/index.js";
+import { RunnerError } from "../errors.js";
 import { executePipeline, planRun } from "../pipeline-executor.js";
 import type { StageHandlers } from "../stages.js";
 import { recordArtifacts } from "./artifacts.js";
@@ -61,7 +62,8 @@ export async function executeRun(
   let status: RunRow["status"] = "failed";
   let error: string | null = null;
   try {
-    if (!repo) throw new Error(`repository ${run.repository} is not configured`);
+    if (!repo)
+      throw new RunnerError("SLIPWAY_E_RUN_UNKNOWN_REPOSITORY", `repository ${run.repository} is not configured`);
     setup.line(`run #${run.number} of ${run.repository}: ${run.ref} @ ${run.sha.slice(0, 12)} (${run.trigger})`);
     worktree = await deps.sources.checkout(repo, run.sha, run.id);
     const text = run.pipelineSnapshot ?? (await readFile(join(worktree, "slipway.yml"), "utf8").catch(() => ""));
@@ -69,7 +71,11 @@ export async function executeRun(
     if (!run.pipelineSnapshot) await store.updateRun(run.id, { pipelineSnapshot: text });
     if (!parsed.ok) {
       for (const p of parsed.problems) setup.line(formatProblem(p));
-      throw new Error(`invalid pipeline file (${parsed.problems.length} problem(s))`);
+      throw new RunnerError(
+        "SLIPWAY_E_RUN_INVALID_PIPELINE",
+        `invalid pipeline file (${parsed.problems.length} problem(s))`,
+        { details: { problems: parsed.problems } },
+      );
     }
     const ref = { ref: run.ref, sha: run.sha, isTag: run.ref.startsWith("refs/tags/") };
     // A retry from a stage rebuilds nothing before it, so it keeps the original's version and tags.

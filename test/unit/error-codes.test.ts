@@ -1,37 +1,73 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/fixture-repo.js";
 
-const SOURCE_DIRS = ["engine", "builders", "compose", "pipelines", "runner", "deploy"];
+/** Every top folder holding product code; `test/`, `bench/` and fixtures are not sources. */
+const SOURCE_DIRS = [
+  "core",
+  "pipelines",
+  "engine",
+  "builders",
+  "compose",
+  "deploy",
+  "store",
+  "config",
+  "webhooks",
+  "secrets",
+  "runner",
+];
+/** A whole code: `SLIPWAY_E_` then words, never ending in `_` (`"SLIPWAY_E_" + name` is a prefix, not a code). */
+const CODE = /\bSLIPWAY_E_[A-Z0-9_]*[A-Z0-9]\b/g;
 
 function sourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) return name === "catalog" ? [] : sourceFiles(full);
-    return full.endsWith(".ts") ? [full] : [];
+    if (statSync(full).isDirectory()) return name === "catalog" || name === "node_modules" ? [] : sourceFiles(full);
+    return /\.(ts|tsx)$/.test(full) ? [full] : [];
   });
 }
 
-function docs(): string {
-  return readdirSync(join(ROOT, "docs"))
-    .filter((f) => f.endsWith(".md"))
-    .map((f) => readFileSync(join(ROOT, "docs", f), "utf8"))
-    .join("\n");
+function codesIn(text: string): Set<string> {
+  return new Set(text.match(CODE) ?? []);
 }
 
-describe("error code catalogue", () => {
-  it("documents every SLIPWAY_E_ code the source uses", () => {
-    const used = new Set<string>();
-    for (const dir of SOURCE_DIRS) {
-      for (const file of sourceFiles(join(ROOT, dir))) {
-        for (const m of readFileSync(file, "utf8").matchAll(/SLIPWAY_E_[A-Z0-9_]*[A-Z0-9]/g)) used.add(m[0]);
-      }
-    }
-    // Prefixes used to build codes (`SLIPWAY_E_PIPELINE_` + name) are not codes themselves.
-    const documented = docs();
-    const missing = [...used].filter((code) => !documented.includes(`\`${code}\``) && !documented.includes(code));
-    expect(used.size).toBeGreaterThan(20);
-    expect(missing).toEqual([]);
+/** docs/errors.md and every page it links to: together, the catalogue. */
+function catalogue(): { pages: string[]; text: string } {
+  const index = readFileSync(join(ROOT, "docs/errors.md"), "utf8");
+  const linked = [...index.matchAll(/\]\(([a-z0-9-]+\.md)\)/g)].map((m) => m[1] as string);
+  const pages = ["errors.md", ...new Set(linked)];
+  return { pages, text: pages.map((p) => readFileSync(join(ROOT, "docs", p), "utf8")).join("\n") };
+}
+
+const used = new Set(
+  SOURCE_DIRS.flatMap((dir) => sourceFiles(join(ROOT, dir))).flatMap((f) => [...codesIn(readFileSync(f, "utf8"))]),
+);
+const { pages, text } = catalogue();
+const documented = codesIn(text);
+
+describe("error code catalogue (docs/errors.md and the pages it links)", () => {
+  it("links the per-area pages", () => {
+    expect(pages).toEqual(
+      expect.arrayContaining(["pipeline-errors.md", "compose.md", "config.md", "webhooks.md", "store.md", "api.md"]),
+    );
+  });
+
+  it("documents every code the source uses", () => {
+    expect(used.size).toBeGreaterThan(60);
+    expect([...used].filter((code) => !documented.has(code)).sort()).toEqual([]);
+  });
+
+  it("documents no code the source does not use", () => {
+    expect([...documented].filter((code) => !used.has(code)).sort()).toEqual([]);
+  });
+
+  it("matches whole codes, not prefixes or substrings", () => {
+    expect(
+      [..."x SLIPWAY_E_API_BAD_QUERY, `SLIPWAY_E_PIPELINE_` + y SLIPWAY_E_APIX".matchAll(CODE)].map((m) => m[0]),
+    ).toEqual(["SLIPWAY_E_API_BAD_QUERY", "SLIPWAY_E_APIX"]);
+    // A code documented only as a longer name's prefix is not documented.
+    expect(codesIn("`SLIPWAY_E_API_BAD_QUERY`").has("SLIPWAY_E_API")).toBe(false);
   });
 });

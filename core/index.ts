@@ -1,0 +1,13 @@
+// core/: the bottom layer. It imports nothing from the project; every other folder may use it.
+export {
+  describeError,
+  EXIT_CANCELLED,
+  EXIT_FAILURE,
+  EXIT_INTERNAL,
+  EXIT_USAGE,
+  exitCodeOf,
+  hasCode,
+  isSlipwayError,
+  SlipwayError,
+  type SlipwayErrorOptions,
+} from "./errors.js";
