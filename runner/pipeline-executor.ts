@@ -14,8 +14,9 @@ import {
 } from "../pipelines/index.js";
 import { RunnerError } from "./errors.js";
 import { type StageResult, stageHeader } from "./report.js";
-import { type RunContext, runEnvironment } from "./run-context.js";
-import { executeStage, type StageHandlers } from "./stages.js";
+import { runEnvironment } from "./run-context.js";
+import { localStages, type StageRegistry } from "./stages/registry.js";
+import type { RunContext } from "./stages/types.js";
 
 export interface PipelineRunOptions {
   engine: Engine;
@@ -36,8 +37,8 @@ export interface PipelineRunOptions {
   graceSeconds?: number;
   signal?: AbortSignal;
   log(line: string): void;
-  /** Implementations of push/deploy; absent ones report that they do not run here. */
-  handlers?: StageHandlers;
+  /** The handlers to dispatch stages through (default `localStages()`: push and deploy do not run). */
+  stages?: StageRegistry;
   onStageStart?(stage: Stage, position: number): void | Promise<void>;
   onStageEnd?(result: StageResult, position: number): void | Promise<void>;
 }
@@ -91,8 +92,8 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
       graceSeconds: opts.graceSeconds ?? 10,
       log: opts.log,
       builderImages: new Map(),
-      handlers: opts.handlers ?? {},
     };
+    const registry = opts.stages ?? localStages();
     await mkdir(ctx.artifactsDir, { recursive: true });
     let failed = false;
     for (const [position, { stage, skipped, reason }] of planned.entries()) {
@@ -108,7 +109,7 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
         result = { ...base, status: "skipped", detail: signal.aborted ? "run cancelled" : "an earlier stage failed" };
       } else {
         await opts.onStageStart?.(stage, position);
-        result = await runTimedStage(ctx, stage, signal);
+        result = await runTimedStage(registry, ctx, stage, signal);
         failed = result.status === "failed" || result.status === "cancelled";
       }
       stages.push(result);
@@ -123,7 +124,12 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
   }
 }
 
-async function runTimedStage(ctx: RunContext, stage: Stage, runSignal: AbortSignal): Promise<StageResult> {
+async function runTimedStage(
+  registry: StageRegistry,
+  ctx: RunContext,
+  stage: Stage,
+  runSignal: AbortSignal,
+): Promise<StageResult> {
   const kind = stage.type === "build" ? `builder ${stage.builder}` : stage.type;
   ctx.log(stageHeader(stage.name, kind));
   const started = performance.now();
@@ -131,7 +137,7 @@ async function runTimedStage(ctx: RunContext, stage: Stage, runSignal: AbortSign
   const signal = timeout ? AbortSignal.any([runSignal, timeout]) : runSignal;
   const base = { name: stage.name, type: stage.type };
   try {
-    const outcome = await executeStage(ctx, stage, signal);
+    const outcome = await registry.dispatch(ctx, stage, signal);
     const durationMs = performance.now() - started;
     if (timeout?.aborted && !runSignal.aborted) {
       return { ...base, status: "failed", durationMs, detail: `timed out after ${stage.timeoutSeconds}s` };

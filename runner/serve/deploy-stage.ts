@@ -7,8 +7,7 @@ import {
   waitForServices,
 } from "../../compose/index.js";
 import type { DeployStage } from "../../pipelines/index.js";
-import type { RunContext } from "../run-context.js";
-import type { StageOutcome } from "../stages.js";
+import type { RunContext, StageOutcome } from "../stages/types.js";
 import type { DeployGate } from "./deploy-gate.js";
 
 /**

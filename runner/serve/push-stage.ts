@@ -1,8 +1,7 @@
 import type { RegistryConfig } from "../../config/index.js";
 import type { RegistryAuth } from "../../engine/index.js";
 import { type PushStage, resolvePushTags } from "../../pipelines/index.js";
-import type { RunContext } from "../run-context.js";
-import type { StageOutcome } from "../stages.js";
+import type { RunContext, StageOutcome } from "../stages/types.js";
 
 /** Registry host of an image reference, as Docker decides it (`docker.io` when none is named). */
 export function registryHost(image: string): string {

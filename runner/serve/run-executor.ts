@@ -7,14 +7,15 @@ import { createMasker } from "../../secrets/index.js";
 import type { RunRow, Store } from "../../store/index.js";
 import { RunnerError } from "../errors.js";
 import { executePipeline, planRun } from "../pipeline-executor.js";
-import type { StageHandlers } from "../stages.js";
+import { localStages, type StageRegistry } from "../stages/registry.js";
+import type { RunContext } from "../stages/types.js";
 import { recordArtifacts } from "./artifacts.js";
 import type { DeployGate } from "./deploy-gate.js";
 import { createDeployHandler } from "./deploy-stage.js";
 import { isInterruption } from "./interruption.js";
 import { ServeError } from "./listen.js";
 import { type LiveBus, StageLogWriter } from "./live-logs.js";
-import { createPushHandler } from "./push-stage.js";
+import { createPushHandler, type PushRecord } from "./push-stage.js";
 import type { SourceCache } from "./sources.js";
 
 /** Log stream of what happens before the first stage (checkout, pipeline problems). */
@@ -98,7 +99,7 @@ export async function executeRun(
       fromStage: retry?.fromStage,
       signal,
       log: (line) => writer.line(line),
-      handlers: stageHandlers(deps, repo),
+      stages: daemonStages(deps, repo),
       onStageStart: async (stage, position) => {
         writer = new StageLogWriter(store, bus, run.id, stage.name, mask);
         await store.upsertStage(run.id, {
@@ -159,27 +160,29 @@ export async function executeRun(
   return status;
 }
 
-function stageHandlers(deps: ExecutorDeps, repo: RepositoryConfig): StageHandlers {
-  return {
-    push: createPushHandler(deps.config.registries, async (ctx, records) => {
-      for (const r of records) {
-        await deps.store.addAuditEvent({
-          actor: deps.config.runnerId,
-          action: "push",
-          target: r.ref,
-          detail: { run: ctx.runId, digest: r.digest ?? null },
-        });
-      }
-    }),
-    deploy: createDeployHandler(deps.gate, repo.name, async (ctx, env, project) => {
+/** The daemon's stages: the local ones plus push and deploy, which need its configuration. */
+function daemonStages(deps: ExecutorDeps, repo: RepositoryConfig): StageRegistry {
+  const onPushed = async (ctx: RunContext, records: PushRecord[]) => {
+    for (const r of records) {
       await deps.store.addAuditEvent({
         actor: deps.config.runnerId,
-        action: "deploy",
-        target: env,
-        detail: { run: ctx.runId, project, version: ctx.version.version },
+        action: "push",
+        target: r.ref,
+        detail: { run: ctx.runId, digest: r.digest ?? null },
       });
-    }),
+    }
   };
+  const onDeployed = async (ctx: RunContext, env: string, project: string) => {
+    await deps.store.addAuditEvent({
+      actor: deps.config.runnerId,
+      action: "deploy",
+      target: env,
+      detail: { run: ctx.runId, project, version: ctx.version.version },
+    });
+  };
+  return localStages()
+    .register("push", createPushHandler(deps.config.registries, onPushed))
+    .register("deploy", createDeployHandler(deps.gate, repo.name, onDeployed));
 }
 
 /** Copies the original run's artifacts into this run's workspace and artifact dir. */

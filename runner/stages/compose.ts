@@ -1,10 +1,9 @@
 import { join } from "node:path";
-import { WORKSPACE_PATH } from "../builders/index.js";
-import { runIntegrationStage } from "../compose/index.js";
-import type { ComposeStage } from "../pipelines/index.js";
-import type { RunContext } from "./run-context.js";
-import type { StageOutcome } from "./stages.js";
-import { builderImage } from "./stages.js";
+import { WORKSPACE_PATH } from "../../builders/index.js";
+import { runIntegrationStage } from "../../compose/index.js";
+import type { ComposeStage } from "../../pipelines/index.js";
+import { builderImage } from "./build.js";
+import type { RunContext, StageOutcome } from "./types.js";
 
 /** The integration stage: isolated compose stacks from compose/, wired to this run. */
 export async function integrationStage(
