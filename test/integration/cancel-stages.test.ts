@@ -7,6 +7,7 @@ import { DockerEngine, LABEL } from "../../engine/index.js";
 import { parsePipeline } from "../../pipelines/index.js";
 import { executePipeline, type PipelineRunResult } from "../../runner/pipeline-executor.js";
 import { createPushHandler } from "../../runner/serve/push-stage.js";
+import { localStages, type StageRegistry } from "../../runner/stages/registry.js";
 
 /**
  * Cancel and `timeout:` reach the stages that talk to the daemon through a single long
@@ -55,10 +56,7 @@ function pipeline(yaml: string) {
   return parsed.pipeline;
 }
 
-async function run(
-  yaml: string,
-  opts: { abortWhen?: (line: string) => boolean; handlers?: Parameters<typeof executePipeline>[0]["handlers"] } = {},
-) {
+async function run(yaml: string, opts: { abortWhen?: (line: string) => boolean; stages?: StageRegistry } = {}) {
   const controller = new AbortController();
   const lines: string[] = [];
   let abortedAt = 0;
@@ -76,7 +74,7 @@ async function run(
     artifactsDir: join(dir, "artifacts", runId),
     signal: controller.signal,
     graceSeconds: 1,
-    handlers: opts.handlers,
+    stages: opts.stages,
     log: (line) => {
       lines.push(line);
       if (process.env.SLIPWAY_TEST_VERBOSE) console.log(line);
@@ -167,11 +165,12 @@ describe("cancel and timeout reach every stage kind (real engine)", () => {
         ].join("\n"),
         {
           abortWhen: (line) => line.startsWith("The push refers to repository"),
-          handlers: {
-            push: createPushHandler([], async (_ctx, records) => {
+          stages: localStages().register(
+            "push",
+            createPushHandler([], async (_ctx, records) => {
               pushed += records.length;
             }),
-          },
+          ),
         },
       );
       expect(result.stages.map((s) => [s.name, s.status])).toEqual([
