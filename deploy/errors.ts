@@ -1,13 +1,9 @@
-/**
- * Deployment failures with a stable code; tests assert the code, docs/environments.md lists
- * every one. (Switches to `core/`'s SlipwayError base once that layer exists.)
- */
-export class DeployError extends Error {
-  readonly code: DeployErrorCode;
-  constructor(code: DeployErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "DeployError";
-    this.code = code;
+import { SlipwayError, type SlipwayErrorOptions } from "../core/index.js";
+
+/** Deployment failures with a stable code; tests assert the code, docs/environments.md lists every one. */
+export class DeployError extends SlipwayError<DeployErrorCode> {
+  constructor(code: DeployErrorCode, message: string, options?: SlipwayErrorOptions) {
+    super(code, message, options);
   }
 }
 
