@@ -37,7 +37,8 @@ function codesIn(text: string): Set<string> {
 function catalogue(): { pages: string[]; text: string } {
   const index = readFileSync(join(ROOT, "docs/errors.md"), "utf8");
   const linked = [...index.matchAll(/\]\(([a-z0-9-]+\.md)\)/g)].map((m) => m[1] as string);
-  const pages = ["errors.md", ...new Set(linked)];
+  // A link to a page not written yet names no codes; the pages that exist are the catalogue.
+  const pages = ["errors.md", ...new Set(linked)].filter((p) => existsSync(join(ROOT, "docs", p)));
   return { pages, text: pages.map((p) => readFileSync(join(ROOT, "docs", p), "utf8")).join("\n") };
 }
 
