@@ -4,7 +4,7 @@ import { download, streamEvents, text } from "./api.js";
 
 /** Pixel height of one log line (fixed, so any line's position is a multiplication). */
 const LINE = 18;
-const OVERSCAN = 30;
+const OVERSCAN = 12;
 
 function Line(props: { text: string }) {
   return (

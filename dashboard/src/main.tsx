@@ -109,7 +109,8 @@ function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {!who.ready ? null : needsSignIn ? <SignInPage /> : <Page path={path} />}
+        {/* The page starts loading at once, in parallel with the sign-in check. */}
+        {needsSignIn ? <SignInPage /> : <Page path={path} />}
       </main>
     </SessionContext.Provider>
   );

@@ -50,6 +50,11 @@ export class RunFeed extends EventEmitter<{ update: [RunEventJson] }> {
 /** `GET /api/events`: server-sent events, `event: run` with `{run, stages}` on every change. */
 export function registerEventRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   const feed = new RunFeed(ctx);
+  const open = new Set<() => void>();
+  // Closing the daemon ends every open stream first, so the server's close does not wait on them.
+  app.addHook("preClose", async () => {
+    for (const stop of [...open]) stop();
+  });
   app.addHook("onClose", async () => feed.close());
   app.get("/api/events", { schema: ROUTES.events }, (req, reply) => {
     reply.hijack();
@@ -63,11 +68,12 @@ export function registerEventRoutes(app: FastifyInstance, ctx: DaemonContext): v
     };
     feed.on("update", onUpdate);
     const stop = () => {
+      open.delete(stop);
       clearInterval(keepAlive);
       feed.off("update", onUpdate);
       res.end();
     };
+    open.add(stop);
     req.raw.on("close", stop);
-    app.server.once("close", stop);
   });
 }
