@@ -16,8 +16,9 @@ export interface GitCredentials {
 /**
  * A bare mirror of one repository, cached under the data dir: the first run clones it, later
  * runs only fetch, and each run checks its commit out as a worktree of the mirror (no clone,
- * no copy of the history). Credentials for http(s) go in a per-command header, never into
- * the URL or the mirror's config, so they are not written to disk.
+ * no copy of the history). Credentials for http(s) reach git through a credential helper
+ * that reads them from the environment of the git process: never on a command line (where
+ * `ps` shows them to every user), never in the URL or the mirror's config (so never on disk).
  */
 export class GitMirror {
   constructor(
@@ -27,12 +28,11 @@ export class GitMirror {
   ) {}
 
   private git(cwd?: string): SimpleGit {
-    const config: string[] = [];
-    if (this.credentials && /^https?:\/\//.test(this.url)) {
-      const basic = Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString("base64");
-      config.push(`http.extraHeader=Authorization: Basic ${basic}`);
-    }
-    return simpleGit({ baseDir: cwd, config });
+    if (!this.credentials || !isHttp(this.url)) return simpleGit({ baseDir: cwd });
+    // simple-git refuses an explicit environment that sets a credential helper (ours) or that
+    // carries the operator's own EDITOR, PAGER, ssh or askpass settings (inherited as before);
+    // its argv checks stay on: the arguments are Slipway's own, refs only as positionals.
+    return simpleGit({ baseDir: cwd, unsafe: UNSAFE_ENV_ONLY }).env(gitEnvironment(this.url, this.credentials));
   }
 
   async exists(): Promise<boolean> {
@@ -121,4 +121,42 @@ function parseRefLines(out: string): RemoteRef[] {
       const [sha = "", ref = ""] = line.split(/\s+/);
       return { sha, ref };
     });
+}
+
+/**
+ * The environment of every git process of a mirror. Never prompts (a daemon has no
+ * terminal). With http(s) credentials, git's configuration gets, through GIT_CONFIG_* (a
+ * command-line-scope config that is not on the command line), an empty `credential.helper`
+ * (dropping any helper of the machine's config) and then a shell helper that prints the
+ * values of two environment variables: the helper's own argv holds only their names.
+ */
+const UNSAFE_ENV_ONLY = {
+  allowUnsafeCredentialHelper: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeEditor: true,
+  allowUnsafePager: true,
+  allowUnsafeAskPass: true,
+  allowUnsafeSshCommand: true,
+  allowUnsafeGitProxy: true,
+};
+
+function isHttp(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+export function gitEnvironment(url: string, credentials?: GitCredentials): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  env.GIT_TERMINAL_PROMPT = "0";
+  if (!credentials || !isHttp(url)) return env;
+  const base = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+  env[`GIT_CONFIG_KEY_${base}`] = "credential.helper";
+  env[`GIT_CONFIG_VALUE_${base}`] = "";
+  env[`GIT_CONFIG_KEY_${base + 1}`] = "credential.helper";
+  env[`GIT_CONFIG_VALUE_${base + 1}`] =
+    '!f() { test "$1" = get || exit 0; echo "username=$SLIPWAY_GIT_USERNAME"; echo "password=$SLIPWAY_GIT_PASSWORD"; }; f';
+  env.GIT_CONFIG_COUNT = String(base + 2);
+  env.SLIPWAY_GIT_USERNAME = credentials.username;
+  env.SLIPWAY_GIT_PASSWORD = credentials.password;
+  return env;
 }
