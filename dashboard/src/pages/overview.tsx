@@ -95,16 +95,17 @@ export function Overview() {
     (async () => {
       const { repositories } = await call("listRepos", "GET", "/api/repos");
       setRepos(repositories);
-      const pages = await Promise.all(
-        repositories.map((r) =>
-          call("listRuns", "GET", `/api/runs?repository=${encodeURIComponent(r.name)}&limit=${PAGE}&include=stages`),
-        ),
+      // Each repository's table shows as soon as its own page of runs arrives.
+      await Promise.all(
+        repositories.map(async (r) => {
+          const q = `repository=${encodeURIComponent(r.name)}&limit=${PAGE}&include=stages`;
+          const page = await call("listRuns", "GET", `/api/runs?${q}`);
+          const next = new Map<string, Row>();
+          for (const run of page.runs) next.set(run.id, { run, stages: page.stages?.[run.id] ?? [] });
+          // Changes that arrived while the list loaded are newer: keep them.
+          setRows((live) => new Map([...next, ...live]));
+        }),
       );
-      const next = new Map<string, Row>();
-      for (const page of pages)
-        for (const run of page.runs) next.set(run.id, { run, stages: page.stages?.[run.id] ?? [] });
-      // Changes that arrived while the lists loaded are newer: keep them.
-      setRows((live) => new Map([...next, ...live]));
     })().catch((e: Error) => setError(e.message));
     streamEvents(
       "/api/events",
