@@ -1,5 +1,5 @@
 import type { Engine } from "../engine/index.js";
-import type { ComposeRun, ComposeStage } from "../pipelines/types.js";
+import type { ComposeRun, ComposeStage } from "../pipelines/index.js";
 import { abortable, throwIfAborted } from "./abort.js";
 import type { ComposeCli } from "./cli.js";
 import { type ComposeErrorCode, isComposeError } from "./errors.js";

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { type Engine, slipwayLabels } from "../engine/index.js";
-import type { ComposeRun, ComposeStage } from "../pipelines/types.js";
+import type { ComposeRun, ComposeStage } from "../pipelines/index.js";
 import { type ComposeCli, detectCompose } from "./cli.js";
 import { stackProjectName } from "./cli-args.js";
 import { ComposeError, type ComposeErrorCode, isComposeError } from "./errors.js";

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { ROUTES, type TestReportJson } from "../../api-schema/index.js";
 import { parseJUnit } from "../../compose/index.js";
 import type { ArtifactRow, Store } from "../../store/index.js";
-import type { DaemonContext } from "./context.js";
+import { API_ERROR, sendError } from "./api-errors.js";
 
 /** `<dataDir>/runs/<run>/artifacts`: a stage's files are under `<stage>/`, as the stage wrote them. */
 export function artifactsRoot(dataDir: string, runId: string): string {
@@ -122,8 +122,15 @@ export async function testReports(dataDir: string, runId: string, artifacts: Art
   return [...byStage.values()];
 }
 
-/** `GET /api/runs/:id/artifacts/:artifact`: the file, as an attachment. */
-export function registerArtifactRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+/**
+ * `GET /api/runs/:id/artifacts/:artifact`: the file, as an attachment. It takes the two parts
+ * of the daemon it uses rather than the DaemonContext: the run executor imports this module,
+ * and the context imports the scheduler that imports the executor (a cycle).
+ */
+export function registerArtifactRoutes(
+  app: FastifyInstance,
+  ctx: { store: Pick<Store, "listArtifacts">; config: { dataDir: string } },
+): void {
   app.get<{ Params: { id: string; artifact: string } }>(
     "/api/runs/:id/artifacts/:artifact",
     { schema: ROUTES.getArtifact },
@@ -132,10 +139,7 @@ export function registerArtifactRoutes(app: FastifyInstance, ctx: DaemonContext)
       const file = artifact && artifactFile(ctx.config.dataDir, artifact);
       const size = file ? await stat(file).catch(() => undefined) : undefined;
       if (!artifact || !file || !size?.isFile()) {
-        return reply.code(404).send({
-          error: "SLIPWAY_E_API_NOT_FOUND",
-          message: `run ${req.params.id} has no artifact ${req.params.artifact}`,
-        });
+        return sendError(reply, API_ERROR.NOT_FOUND, `run ${req.params.id} has no artifact ${req.params.artifact}`);
       }
       const name = basename(artifact.path).replace(/[^\w.-]/g, "_");
       return reply
