@@ -12,7 +12,7 @@
  *   node bin/run-ts.js bench/dashboard.ts
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore, type RunStatus } from "../store/index.js";
@@ -212,4 +212,5 @@ try {
   daemon.kill("SIGTERM");
   await new Promise((r) => daemon.once("exit", r));
   origin.cleanup();
+  rmSync(root, { recursive: true, force: true });
 }
