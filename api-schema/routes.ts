@@ -86,7 +86,11 @@ export const ROUTES = {
     params: repoParams,
     body: {
       type: "object",
-      properties: { ref: { type: "string", minLength: 1 }, sha: { type: "string", pattern: "^[0-9a-f]{40}$" } },
+      // A ref is at most 1 KiB: git allows longer, no forge does, and the run list carries it.
+      properties: {
+        ref: { type: "string", minLength: 1, maxLength: 1024 },
+        sha: { type: "string", pattern: "^[0-9a-f]{40}$" },
+      },
       required: ["ref"],
       additionalProperties: false,
     },
@@ -183,7 +187,7 @@ export const ROUTES = {
     params: idParams,
     body: {
       type: ["object", "null"],
-      properties: { fromStage: { type: "string", minLength: 1 } },
+      properties: { fromStage: { type: "string", minLength: 1, maxLength: 200 } },
       additionalProperties: false,
     },
     response: {

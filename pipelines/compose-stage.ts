@@ -1,4 +1,5 @@
 import { isScalar } from "yaml";
+import { PIPELINE_LIMITS } from "./limits.js";
 import {
   type Checker,
   readDuration,
@@ -143,6 +144,15 @@ export function readComposeStage(c: Checker, slot: Slot, refs: Reference[]): Sta
   const parallel = parallelSlot ? readInt(c, parallelSlot, 1) : 1;
   const runSlot = map.get("run");
   const shardsSlot = map.get("shards");
+  const tooMany = (slot: Slot, n: number, what: string) => {
+    const msg = `${slot.path} asks for ${n} ${what}; the most is ${PIPELINE_LIMITS.stacks} parallel test stacks`;
+    c.report(c.slotPosition(slot), slot.path, "SLIPWAY_E_PIPELINE_TOO_MANY", msg);
+  };
+  let overLimit = false;
+  if (parallelSlot && parallel !== undefined && parallel > PIPELINE_LIMITS.stacks) {
+    tooMany(parallelSlot, parallel, "stacks");
+    overLimit = true;
+  }
   const run = runSlot && readRun(c, runSlot, refs);
   let shards: ComposeRun[] | undefined;
   let ok = !(runSlot && run === undefined) && parallel !== undefined && file !== undefined;
@@ -155,6 +165,10 @@ export function readComposeStage(c: Checker, slot: Slot, refs: Reference[]): Sta
         "SLIPWAY_E_PIPELINE_BAD_VALUE",
         `${shardsSlot.path} must list at least one run`,
       );
+    if (items && items.length > PIPELINE_LIMITS.stacks) {
+      tooMany(shardsSlot, items.length, "shards");
+      overLimit = true;
+    }
     const read = (items ?? []).map((item) => readRun(c, item, refs));
     if (items?.length && read.every((r) => r !== undefined)) shards = read as ComposeRun[];
     else ok = false;
@@ -180,7 +194,7 @@ export function readComposeStage(c: Checker, slot: Slot, refs: Reference[]): Sta
   const wait = readWait(c, map.get("wait"));
   const junitSlot = map.get("junit");
   const junit = junitSlot ? readStringList(c, junitSlot) : [];
-  if (!ok || wait === undefined || junit === undefined || file === undefined || parallel === undefined)
+  if (!ok || overLimit || wait === undefined || junit === undefined || file === undefined || parallel === undefined)
     return undefined;
   return {
     type: "compose",

@@ -9,6 +9,7 @@ export {
   sanitizeTag,
   type VersionInfo,
 } from "./gitflow.js";
+export { PIPELINE_LIMITS } from "./limits.js";
 export { loadPipelineFile, parsePipeline } from "./parse.js";
 export {
   DEFAULT_DEPLOY_WHEN,

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isMap, LineCounter, parseDocument } from "yaml";
 import { readEnvironments } from "./environments.js";
+import { PIPELINE_LIMITS } from "./limits.js";
 import { didYouMean, hasErrors, makeProblem, sortProblems } from "./problems.js";
 import { Checker, MapView, readList, readString, type Slot } from "./schema.js";
 import { readBuilders, readFlow } from "./sections.js";
@@ -16,6 +17,20 @@ const ROOT_KEYS = ["name", "image", "flow", "builders", "stages", "environments"
  * returned pipeline is deep-frozen, as it is the validated configuration of a run.
  */
 export function parsePipeline(text: string, file: string): ParseResult {
+  const size = Buffer.byteLength(text);
+  if (size > PIPELINE_LIMITS.bytes) {
+    // Refused before parsing: a YAML parser's time and memory grow with the file.
+    const problem: Problem = {
+      file,
+      line: 1,
+      column: 1,
+      path: "",
+      code: "SLIPWAY_E_PIPELINE_TOO_LARGE",
+      message: `the pipeline file is ${size} bytes; the most is ${PIPELINE_LIMITS.bytes} (1 MiB)`,
+      severity: "error",
+    };
+    return { ok: false, problems: [problem] };
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lines,
@@ -101,6 +116,15 @@ function readRoot(c: Checker, map: MapView): Pipeline | undefined {
       "SLIPWAY_E_PIPELINE_BAD_VALUE",
       "stages must list at least one stage",
     );
+  }
+  if (stagesSlot && items && items.length > PIPELINE_LIMITS.stages) {
+    c.report(
+      c.slotPosition(stagesSlot),
+      stagesSlot.path,
+      "SLIPWAY_E_PIPELINE_TOO_MANY",
+      `stages lists ${items.length} stages; the most is ${PIPELINE_LIMITS.stages}`,
+    );
+    stagesOk = false;
   }
   const seen = new Set<string>();
   for (const item of items ?? []) {

@@ -21,6 +21,9 @@ export const PIPELINE_ERROR_CODES = {
   SLIPWAY_E_PIPELINE_BAD_PATH: "A path that must stay inside the workspace is absolute or contains `..`.",
   SLIPWAY_E_PIPELINE_STAGE_KIND: "A stage has none, or more than one, of builder / package / compose / push / deploy.",
   SLIPWAY_E_PIPELINE_ONE_OF: "Keys that exclude each other are combined, or none of a required alternative is given.",
+  SLIPWAY_E_PIPELINE_TOO_LARGE: "The pipeline file is over 1 MiB; it is refused before it is parsed.",
+  SLIPWAY_E_PIPELINE_TOO_MANY:
+    "More stages (100), parallel test stacks or shards (32), or artifact paths of one stage (100) than the limit.",
   SLIPWAY_E_PIPELINE_DUPLICATE_STAGE: "Two stages have the same name.",
   SLIPWAY_E_PIPELINE_UNKNOWN_BUILDER: "A stage (or a compose run) names a builder that `builders:` does not define.",
   SLIPWAY_E_PIPELINE_UNKNOWN_ENVIRONMENT: "A deploy stage names an environment that `environments:` does not define.",

@@ -1,4 +1,5 @@
 import { readComposeStage } from "./compose-stage.js";
+import { PIPELINE_LIMITS } from "./limits.js";
 import { TAG_PLACEHOLDERS } from "./plan.js";
 import { didYouMean } from "./problems.js";
 import {
@@ -170,6 +171,11 @@ function readBuildStage(c: Checker, map: MapView, refs: Reference[]): StageBody 
   const artifactsSlot = map.get("artifacts");
   const artifacts = artifactsSlot ? readStringItems(c, artifactsSlot) : [];
   let pathsOk = true;
+  if (artifactsSlot && artifacts && artifacts.length > PIPELINE_LIMITS.artifacts) {
+    const msg = `${artifactsSlot.path} lists ${artifacts.length} paths; the most is ${PIPELINE_LIMITS.artifacts} (list a directory instead)`;
+    c.report(c.slotPosition(artifactsSlot), artifactsSlot.path, "SLIPWAY_E_PIPELINE_TOO_MANY", msg);
+    pathsOk = false;
+  }
   for (const item of artifacts ?? []) pathsOk = checkWorkspacePath(c, item.text, item.slot) && pathsOk;
   if (builder === undefined || !commands?.length || artifacts === undefined || !pathsOk) return undefined;
   return { type: "build", builder, commands: commands.map((x) => x.text), artifacts: artifacts.map((x) => x.text) };

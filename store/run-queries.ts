@@ -30,7 +30,7 @@ export function checkStatus(status: string): RunStatus {
  * Each filter has an index that starts with its column and ends with id (see migrations), so a
  * page costs an index range scan whatever the table size.
  */
-export function listRunsQuery(filter: RunFilter): { sql: string; params: SqlParams; limit: number } {
+export function listRunsQuery(filter: RunFilter, columns = "*"): { sql: string; params: SqlParams; limit: number } {
   const limit = checkLimit(filter.limit);
   const where: string[] = [];
   const params: (string | number)[] = [];
@@ -47,7 +47,7 @@ export function listRunsQuery(filter: RunFilter): { sql: string; params: SqlPara
     add("id < ?", filter.cursor);
   }
   const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-  return { sql: `SELECT * FROM runs ${clause} ORDER BY id DESC LIMIT ${limit + 1}`, params, limit };
+  return { sql: `SELECT ${columns} FROM runs ${clause} ORDER BY id DESC LIMIT ${limit + 1}`, params, limit };
 }
 
 export function toRunPage(rows: RawRow[], limit: number): RunPage {

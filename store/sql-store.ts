@@ -172,8 +172,32 @@ export class SqlStore implements Store {
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunPage> {
-    const { sql, params, limit } = listRunsQuery(filter);
+    const { sql, params, limit } = listRunsQuery(filter, await this.listColumns());
     return toRunPage(await this.db.all(sql, params), limit);
+  }
+
+  #listColumns: string | undefined;
+
+  /**
+   * Every column of `runs` but the pipeline snapshot (up to 1 MiB a run): a page of 500 runs
+   * must not carry 500 pipeline files. Read from the schema, so later migrations' columns are
+   * listed too; `pipelineSnapshot` is null in list results (`getRun` has it).
+   */
+  private async listColumns(): Promise<string> {
+    if (this.#listColumns) return this.#listColumns;
+    const rows =
+      this.db.engine === "sqlite"
+        ? await this.db.all("SELECT name FROM pragma_table_info('runs')")
+        : await this.db.all(
+            "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'runs' AND table_schema = current_schema() ORDER BY ordinal_position",
+          );
+    const names = rows
+      .map((r) => String(r.name))
+      .filter((n) => n !== "pipeline_snapshot" && /^[a-z_][a-z0-9_]*$/.test(n));
+    // Until migrated there is no table to describe; `*` then fails the same way any query would.
+    if (names.length === 0) return "*";
+    this.#listColumns = names.join(", ");
+    return this.#listColumns;
   }
 
   async listRunsByStatus(status: RunStatus, opts: { owner?: string } = {}): Promise<RunRow[]> {

@@ -61,7 +61,10 @@ export interface Store extends AsyncDisposable {
   createRun(input: NewRun): Promise<CreateRunResult>;
   getRun(id: string): Promise<RunRow | undefined>;
   getRunByNumber(repository: string, number: number): Promise<RunRow | undefined>;
-  /** Newest first, keyset-paginated: pass `nextCursor` back as `cursor` for the next page. */
+  /**
+   * Newest first, keyset-paginated: pass `nextCursor` back as `cursor` for the next page.
+   * `pipelineSnapshot` is null here (it is not even read); `getRun` returns it.
+   */
   listRuns(filter?: RunFilter): Promise<RunPage>;
   /** Every run in a status, oldest first (restart recovery: the runs this runner owned). */
   listRunsByStatus(status: RunStatus, opts?: { owner?: string }): Promise<RunRow[]>;

@@ -4,6 +4,7 @@ import { ROUTES } from "../../api-schema/index.js";
 import type { FlowKind } from "../../pipelines/index.js";
 import type { RunStatus } from "../../store/index.js";
 import { actorOf } from "./api-auth.js";
+import { parseDecimal } from "./api-contract.js";
 import { API_ERROR, sendError } from "./api-errors.js";
 import { registerArtifactRoutes, testReports } from "./artifacts.js";
 import type { DaemonContext } from "./context.js";
@@ -11,6 +12,7 @@ import type { LiveEvent } from "./live-logs.js";
 import { SETUP_LOG } from "./run-executor.js";
 
 type RunParams = { id: string };
+
 type LogParams = { id: string; stage: string };
 
 /** Runs: list, detail, logs (whole or live over SSE), cancel, retry. */
@@ -20,8 +22,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
     { schema: ROUTES.listRuns },
     async (req, reply) => {
       const q = req.query;
-      const limit = q.limit === undefined ? 50 : Number(q.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      const limit = q.limit === undefined ? 50 : parseDecimal(q.limit, 1, 500);
+      if (limit === undefined) {
         return sendError(reply, API_ERROR.BAD_QUERY, "limit must be an integer from 1 to 500");
       }
       try {
@@ -33,6 +35,9 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
           limit,
           cursor: q.cursor,
         });
+        // Pipeline snapshots are left out of lists (detail only): a list stays small however
+        // big the pipeline files are.
+        page.runs = page.runs.map(({ pipelineSnapshot: _omitted, ...run }) => run as (typeof page.runs)[number]);
         if (q.include !== "stages") return page;
         // The overview's table in one request: each run's stages, keyed by run id.
         const lists = await Promise.all(page.runs.map((r) => ctx.store.listStages(r.id)));
@@ -58,9 +63,13 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
       const run = await ctx.store.getRun(req.params.id);
       if (!run) return sendError(reply, API_ERROR.NOT_FOUND, `no run ${req.params.id}`);
       const resume = req.headers["last-event-id"] ?? req.query.offset ?? "0";
-      const offset = Number(resume);
-      if (!Number.isInteger(offset) || offset < 0) {
-        return sendError(reply, API_ERROR.BAD_QUERY, "offset must be a non-negative byte offset");
+      const offset = parseDecimal(resume, 0, Number.MAX_SAFE_INTEGER);
+      if (offset === undefined) {
+        return sendError(
+          reply,
+          API_ERROR.BAD_QUERY,
+          "offset (or Last-Event-ID) must be a non-negative decimal byte offset",
+        );
       }
       if (req.query.follow === "true" || req.query.follow === "1")
         return followLog(ctx, req, reply, req.params, offset);

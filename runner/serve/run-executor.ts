@@ -2,7 +2,7 @@ import { cp, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config, RepositoryConfig } from "../../config/index.js";
 import type { Engine } from "../../engine/index.js";
-import { formatProblem, parsePipeline } from "../../pipelines/index.js";
+import { formatProblem, PIPELINE_LIMITS, parsePipeline } from "../../pipelines/index.js";
 import { createMasker } from "../../secrets/index.js";
 import type { RunRow, Store } from "../../store/index.js";
 import { RunnerError } from "../errors.js";
@@ -69,7 +69,10 @@ export async function executeRun(
     worktree = await deps.sources.checkout(repo, run.sha, run.id);
     const text = run.pipelineSnapshot ?? (await readFile(join(worktree, "slipway.yml"), "utf8").catch(() => ""));
     const parsed = parsePipeline(text, "slipway.yml");
-    if (!run.pipelineSnapshot) await store.updateRun(run.id, { pipelineSnapshot: text });
+    // An oversized file is refused by the parser (SLIPWAY_E_PIPELINE_TOO_LARGE) and never stored.
+    if (!run.pipelineSnapshot && Buffer.byteLength(text) <= PIPELINE_LIMITS.bytes) {
+      await store.updateRun(run.id, { pipelineSnapshot: text });
+    }
     if (!parsed.ok) {
       for (const p of parsed.problems) setup.line(formatProblem(p));
       throw new RunnerError(

@@ -1,5 +1,5 @@
 import type { RepositoryConfig } from "../../config/index.js";
-import { classifyRef, defaultFlow, globMatch, parsePipeline } from "../../pipelines/index.js";
+import { classifyRef, defaultFlow, globMatch, PIPELINE_LIMITS, parsePipeline } from "../../pipelines/index.js";
 import type { CreateRunResult, RunTrigger, Store } from "../../store/index.js";
 import type { SourceCache } from "./sources.js";
 
@@ -70,7 +70,8 @@ export class Triggers {
       trigger: req.trigger,
       actor: req.actor,
       dedupeKey: typeof req.dedupeKey === "function" ? req.dedupeKey(ref, sha) : req.dedupeKey,
-      pipelineSnapshot: text,
+      // A file over the limit is not kept: the run fails at once with SLIPWAY_E_PIPELINE_TOO_LARGE.
+      pipelineSnapshot: text !== undefined && Buffer.byteLength(text) <= PIPELINE_LIMITS.bytes ? text : undefined,
     });
     if (!created.duplicate) this.onQueued(created.run);
     return { started: true, ...created };
