@@ -68,6 +68,9 @@ export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: 
   return send(reply, t.status, t.code, t.message);
 }
 
+/** Longest path segment the API accepts (ids are 26 characters; names far fewer than this). */
+const MAX_SEGMENT = 256;
+
 /** Installs the error and not-found handlers and the query hygiene check on `app`. */
 export function installContract(app: FastifyInstance, onInternal: (err: Error, req: FastifyRequest) => void): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -78,6 +81,19 @@ export function installContract(app: FastifyInstance, onInternal: (err: Error, r
   app.setNotFoundHandler((req, reply) =>
     send(reply, 404, API_ERROR.NOT_FOUND, `no route ${req.method} ${req.url.slice(0, 200)}`),
   );
+  // A path segment longer than any id or name the API has is refused before routing (the
+  // dashboard's catch-all route would otherwise take it): 414, not a 404 for a 10 KB "id".
+  app.addHook("onRequest", async (req, reply) => {
+    const path = req.url.split("?")[0] ?? "";
+    if (path.startsWith("/api/") && path.split("/").some((segment) => segment.length > MAX_SEGMENT)) {
+      return send(
+        reply,
+        414,
+        "SLIPWAY_E_API_URI_TOO_LONG",
+        `a path segment of the URL is over ${MAX_SEGMENT} characters`,
+      );
+    }
+  });
   // A parameter given twice (`?limit=1&limit=2`) is ambiguous: refuse it instead of guessing.
   app.addHook("preValidation", async (req, reply) => {
     const query = req.query as Record<string, unknown> | undefined;

@@ -35,9 +35,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
           limit,
           cursor: q.cursor,
         });
-        // Pipeline snapshots are left out of lists (detail only): a list stays small however
-        // big the pipeline files are.
-        page.runs = page.runs.map(({ pipelineSnapshot: _omitted, ...run }) => run as (typeof page.runs)[number]);
+        // Pipeline snapshots are not in lists (the store does not read them: null here, detail
+        // only), so a page stays small however big the pipeline files are.
         if (q.include !== "stages") return page;
         // The overview's table in one request: each run's stages, keyed by run id.
         const lists = await Promise.all(page.runs.map((r) => ctx.store.listStages(r.id)));

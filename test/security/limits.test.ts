@@ -59,11 +59,11 @@ describe("security: a 10 MB pipeline file (issue 7, probe 7)", () => {
 
     const list = await fetch(`${daemon.url}/api/runs?limit=500`);
     const text = await list.text();
-    // Six runs: a few KiB, not 50 MB; and no snapshot key in the list at all.
+    // Six runs: a few KiB, not 50 MB; lists carry no snapshot (null), not even the small one.
     expect(text.length).toBeLessThan(16 * 1024);
     const page = JSON.parse(text) as { runs: Record<string, unknown>[] };
     expect(page.runs).toHaveLength(6);
-    for (const run of page.runs) expect(run).not.toHaveProperty("pipelineSnapshot");
+    for (const run of page.runs) expect(run.pipelineSnapshot).toBeNull();
 
     // The detail still carries the snapshot of the earlier run, unchanged.
     const detail = await daemon.api<{ run: RunRow; stages: StageRow[] }>("GET", `/api/runs/${first.body.run.id}`);
