@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { ListenAddress } from "../../config/index.js";
+import { SlipwayError } from "../../core/index.js";
 import { API_ERROR } from "./api-errors.js";
 
 /** The codes `slipway serve` reports for its own start-up (docs/config.md lists them). */
@@ -11,15 +12,10 @@ export const SERVE_ERROR_CODES = {
 
 export type ServeErrorCode = keyof typeof SERVE_ERROR_CODES;
 
-/** A start-up or runtime failure of the daemon itself, with a stable code. */
-export class ServeError extends Error {
-  override readonly name = "ServeError";
-  constructor(
-    readonly code: ServeErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+/** A start-up or runtime failure of the daemon itself, with a stable code (exit code 1). */
+export class ServeError extends SlipwayError<ServeErrorCode> {
+  constructor(code: ServeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
