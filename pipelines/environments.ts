@@ -45,14 +45,25 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
     );
     strategy = undefined;
   }
-  const approval = get("approval", "none" as const, (s) => readEnum(c, s, ["none", "manual"] as const));
+  const approvalSlot = map.get("approval");
+  let approval = get("approval", "none" as const, (s) => readEnum(c, s, ["none", "manual"] as const));
+  if (approvalSlot && approval === "manual") {
+    // Accepting it and deploying without waiting (or skipping the deploy) would be worse than refusing.
+    c.report(
+      c.slotPosition(approvalSlot),
+      approvalSlot.path,
+      "SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED",
+      `approval "manual" is not implemented yet (no waiting state, approve or reject); remove it or use "none"`,
+    );
+    approval = undefined;
+  }
   const whenSlot = map.get("when");
   const when = whenSlot && readWhen(c, whenSlot);
   const update = get("update", {} as UpdateOverrides, (s) => readUpdate(c, s, "update"));
   const rollback = get("rollback", {} as UpdateOverrides, (s) => readUpdate(c, s, "rollback"));
   const valid =
     compose !== undefined && strategy && approval && update && rollback && !(projectSlot && project === undefined);
-  if (!valid || !strategy || (whenSlot && when === undefined)) return undefined;
+  if (!valid || !strategy || !approval || (whenSlot && when === undefined)) return undefined;
   return {
     name,
     compose,

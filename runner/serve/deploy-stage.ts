@@ -1,64 +1,64 @@
 import { join } from "node:path";
-import {
-  detectCompose,
-  projectContainers,
-  runCompose,
-  sanitizeProjectName,
-  waitForServices,
-} from "../../compose/index.js";
+import { sanitizeProjectName } from "../../compose/index.js";
+import { deployVersion, type EnvironmentTarget, isDeployError } from "../../deploy/index.js";
 import type { DeployStage } from "../../pipelines/index.js";
+import type { DeploymentStore } from "../../store/index.js";
 import type { RunContext, StageOutcome } from "../stages/types.js";
 import type { DeployGate } from "./deploy-gate.js";
 
+/** A deploy stage waits this long for another runner's deployment of the environment. */
+const LOCK_WAIT_MS = 15 * 60_000;
+
 /**
- * The deploy stage as far as the daemon takes it today: deployments of a repository are
- * ordered through the DeployGate (a newer waiting run supersedes an older one), and the
- * environment's compose project is brought to the run's image with `up -d`, then checked
- * healthy through the engine. Rolling and blue-green upgrades build on this later.
+ * The daemon's deploy stage: a thin caller of `deploy/`. Deployments of one environment are
+ * ordered by the DeployGate (a newer waiting run supersedes an older waiting one) and, across
+ * runners, by the store's environment lock; the executor does the rest (plan, batches,
+ * health, drain, rollback) and records the deployment.
  */
 export function createDeployHandler(
   gate: DeployGate,
   repository: string,
+  deps: { records: DeploymentStore; holder: string },
   onDeployed: (ctx: RunContext, env: string, project: string) => Promise<void>,
 ) {
   return async (ctx: RunContext, stage: DeployStage, signal: AbortSignal): Promise<StageOutcome> => {
     const env = ctx.pipeline.environments[stage.environment];
     if (!env) return { ok: false, detail: `no environment ${stage.environment}` };
-    if (env.approval === "manual") {
-      return {
-        ok: true,
-        skipped: true,
-        detail: `${stage.environment} needs manual approval (not supported by this runner yet)`,
-      };
-    }
-    const turn = await gate.enter(repository, ctx.runNumber);
+    const turn = await gate.enter(`${repository}/${stage.environment}`, ctx.runNumber);
     try {
       if (turn.superseded) {
-        ctx.log(`deploy to ${stage.environment} superseded by run #${turn.superseded}`);
+        ctx.log(`deploy to ${stage.environment} superseded by run #${turn.superseded}, which is waiting too`);
         return { ok: true, skipped: true, detail: `superseded by run #${turn.superseded}` };
       }
       if (signal.aborted) return { ok: false, cancelled: true, detail: "cancelled" };
       const project = sanitizeProjectName(env.project ?? `${ctx.pipeline.name}-${stage.environment}`);
-      const file = join(ctx.workspaceDir, env.compose);
-      const target = { project, files: [file], projectDirectory: ctx.workspaceDir };
-      const cli = await detectCompose();
-      const up = await runCompose(cli, target, { kind: "up", services: [] }, { env: ctx.env, onLine: ctx.log });
-      if (up.exitCode !== 0) return { ok: false, detail: `compose up of ${project} exited ${up.exitCode}` };
-      const services = [...(await projectContainers(ctx.engine, project)).keys()];
-      await waitForServices({
-        engine: ctx.engine,
+      const target: EnvironmentTarget = {
+        repository,
+        environment: env,
         project,
-        services,
-        timeoutSeconds: Math.max(30, (env.update.monitorSeconds ?? 5) * 6),
-        signal,
+        composeFile: join(ctx.workspaceDir, env.compose),
+        version: ctx.version.version,
+        variables: ctx.env,
+      };
+      const row = await deployVersion(target, {
+        engine: ctx.engine,
+        records: deps.records,
+        holder: deps.holder,
         log: ctx.log,
-        logsOf: async (service) =>
-          (await runCompose(cli, target, { kind: "logs", services: [service], tail: 30 }, { env: ctx.env })).out.split(
-            "\n",
-          ),
+        signal,
+        trigger: "stage",
+        runId: ctx.runId,
+        lockWaitMs: LOCK_WAIT_MS,
       });
       await onDeployed(ctx, stage.environment, project);
-      return { ok: true, detail: `${project} now runs ${ctx.env.SLIPWAY_IMAGE ?? ctx.version.version}` };
+      return { ok: true, detail: `${project} now runs ${ctx.version.version} (${row.outcome ?? "done"})` };
+    } catch (err) {
+      if (signal.aborted) return { ok: false, cancelled: true, detail: "cancelled" };
+      if (isDeployError(err)) {
+        ctx.log(`${err.code}: ${err.message}`);
+        return { ok: false, detail: `${err.code}: ${err.message.split("\n")[0]}` };
+      }
+      throw err;
     } finally {
       turn.release();
     }

@@ -185,7 +185,15 @@ function daemonStages(deps: ExecutorDeps, repo: RepositoryConfig): StageRegistry
   };
   return localStages()
     .register("push", createPushHandler(deps.config.registries, onPushed))
-    .register("deploy", createDeployHandler(deps.gate, repo.name, onDeployed));
+    .register(
+      "deploy",
+      createDeployHandler(
+        deps.gate,
+        repo.name,
+        { records: deps.store.deployments, holder: deps.config.runnerId },
+        onDeployed,
+      ),
+    );
 }
 
 /** Copies the original run's artifacts into this run's workspace and artifact dir. */

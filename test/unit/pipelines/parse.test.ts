@@ -94,7 +94,7 @@ describe("parsePipeline on valid files", () => {
         strategy: "recreate",
         update: {},
         rollback: {},
-        approval: "manual",
+        approval: "none",
         when: ["tag"],
       },
     });

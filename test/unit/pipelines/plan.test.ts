@@ -27,7 +27,7 @@ stages:
 environments:
   integration: { compose: c.yml }
   staging: { compose: c.yml, when: [tag, release] }
-  production: { compose: c.yml, approval: manual, when: [main] }
+  production: { compose: c.yml, when: [main] }
 `,
   "slipway.yml",
 );

@@ -35,6 +35,15 @@ describe("DeployGate", () => {
     t7.release();
   });
 
+  it("deploys a retry of an older run after a newer one has finished (nothing newer is waiting)", async () => {
+    const gate = new DeployGate();
+    const ten = await gate.enter("app/staging", 10);
+    ten.release();
+    const nine = await gate.enter("app/staging", 9);
+    expect(nine.superseded).toBeUndefined();
+    nine.release();
+  });
+
   it("keeps repositories independent", async () => {
     const gate = new DeployGate();
     const a = await gate.enter("a", 1);
