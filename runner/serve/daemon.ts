@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { Config } from "../../config/index.js";
+import { recoverInterrupted } from "../../deploy/index.js";
 import { DockerEngine, type Engine } from "../../engine/index.js";
 import { acquireRunnerLock, openStore, probeRunnerLock, type Store } from "../../store/index.js";
 import { buildApi } from "./api.js";
@@ -111,6 +112,13 @@ async function assemble(
   const store = givenStore ?? (await openStore(config.store?.reveal(), { dataDir: config.dataDir }));
   undo.push(() => store.close());
   await store.migrate();
+  // A deployment a dead runner left running: the environment kept serving; record it so
+  // `confirm` or `rollback` can finish the job.
+  for (const d of await recoverInterrupted(store.deployments, config.runnerId)) {
+    log(
+      `deployment of ${d.version} to ${d.repository}/${d.environment} was interrupted by a restart: confirm or roll back`,
+    );
+  }
   const bus = new LiveBus();
   const sources = new SourceCache(config.dataDir);
   const gate = new DeployGate();
