@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from "node:net";
+import { parseDuration } from "../core/index.js";
 
 /**
  * Pure parsers for configuration values. The file reader and the `SLIPWAY_*` environment
@@ -56,22 +57,19 @@ export function parseBoolean(value: unknown): Parsed<boolean> {
   return bad("expected true or false");
 }
 
-const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-
 /**
  * `30d`, `12h`, `1h30m`, `45s` to seconds. A bare number is refused: in a retention setting
  * `30` is as likely meant as days as seconds, and guessing wrong deletes logs.
  */
 export function parseConfigDuration(value: unknown): Parsed<number> {
   const expected = 'expected a duration with units, like "30s", "5m", "12h", "30d" or "1h30m"';
-  if (typeof value === "number") return bad(`${expected}; a bare number (${value}) has no unit`);
-  if (typeof value !== "string") return bad(expected);
-  const match = DURATION.exec(value.trim());
-  if (match === null || value.trim() === "") return bad(`${expected}, got "${value}"`);
-  const [d, h, m, s] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number];
-  const seconds = d * 86400 + h * 3600 + m * 60 + s;
-  if (seconds === 0) return bad("the duration must be longer than 0s");
-  return ok(seconds);
+  if (typeof value !== "string" && typeof value !== "number") return bad(expected);
+  // The same grammar as the pipeline file; a bare number is refused here because a
+  // retention of `30` reads as days to some and seconds to others.
+  const parsed = parseDuration(value, { requireUnit: true });
+  if (!parsed.ok) return bad(`${expected}; ${parsed.reason}${typeof value === "string" ? ` in "${value}"` : ""}`);
+  if (parsed.seconds === 0) return bad("the duration must be longer than 0s");
+  return ok(parsed.seconds);
 }
 
 export type RepositoryTransport = "path" | "file" | "http" | "ssh" | "scp";

@@ -1,4 +1,5 @@
 // core/: the bottom layer. It imports nothing from the project; every other folder may use it.
+export { type DurationOptions, type DurationResult, formatDuration, parseDuration } from "./duration.js";
 export {
   describeError,
   EXIT_CANCELLED,

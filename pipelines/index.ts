@@ -1,5 +1,6 @@
 /** Public surface of `pipelines/`: parse and validate `slipway.yml`, git-flow refs, versions, plans. */
-export { type DurationResult, formatDuration, parseDuration } from "./duration.js";
+// The duration grammar lives in core/ (shared with the configuration); re-exported for callers of pipelines.
+export { type DurationResult, formatDuration, parseDuration } from "../core/index.js";
 export {
   classifyRef,
   computeVersion,

@@ -17,7 +17,7 @@ export const PIPELINE_ERROR_CODES = {
   SLIPWAY_E_PIPELINE_REQUIRED: "A required key is missing.",
   SLIPWAY_E_PIPELINE_BAD_VALUE: "A value has the right type but is out of range or not one of the allowed words.",
   SLIPWAY_E_PIPELINE_BAD_DURATION:
-    'A duration is neither a number of seconds nor a string like "90s", "5m", "1h" or "1m30s".',
+    'A duration is neither a number of seconds nor a string like "90s", "250ms", "5m", "1h30m" or "30d".',
   SLIPWAY_E_PIPELINE_BAD_PATH: "A path that must stay inside the workspace is absolute or contains `..`.",
   SLIPWAY_E_PIPELINE_STAGE_KIND: "A stage has none, or more than one, of builder / package / compose / push / deploy.",
   SLIPWAY_E_PIPELINE_ONE_OF: "Keys that exclude each other are combined, or none of a required alternative is given.",

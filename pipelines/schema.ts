@@ -1,5 +1,5 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../core/index.js";
 import { didYouMean, makeProblem, type PipelineErrorCode } from "./problems.js";
 import type { Problem, Severity } from "./types.js";
 

@@ -1,18 +1,29 @@
 /**
- * Durations in `slipway.yml`: a YAML number of seconds (`90`, `1.5`) or a string of
- * hour/minute/second/millisecond parts in that order (`"90s"`, `"5m"`, `"1h"`, `"1m30s"`,
- * `"250ms"`). Go-style strings because compose files and docker CLI flags use the same form,
- * so values can be copied between them.
+ * The one duration grammar of Slipway (pipeline file, compose deploy keys, daemon
+ * configuration): a number of seconds (`90`, `1.5`, or `"90"` as a string) or a string of
+ * day/hour/minute/second/millisecond parts in that order (`"90s"`, `"5m"`, `"1h30m"`,
+ * `"250ms"`, `"30d"`). Go-style strings because compose files and docker CLI flags use the
+ * same form, so values can be copied between them. Where a bare number is ambiguous (the
+ * configuration's retention: seconds or days?), the caller passes `requireUnit`.
  */
 
-const UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
-const UNIT_ORDER = ["h", "m", "s", "ms"];
-const PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/y;
+const UNIT_SECONDS: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1, ms: 0.001 };
+const UNIT_ORDER = ["d", "h", "m", "s", "ms"];
+const PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/y;
+
+export interface DurationOptions {
+  /** Refuse a bare number (`90`, `"90"`): every value must name its unit. */
+  requireUnit?: boolean;
+}
 
 export type DurationResult = { ok: true; seconds: number } | { ok: false; reason: string };
 
 /** Parses a duration string or number to seconds; never throws. */
-export function parseDuration(value: string | number): DurationResult {
+export function parseDuration(value: string | number, opts: DurationOptions = {}): DurationResult {
+  const bare = typeof value === "number" || /^\s*\d+(?:\.\d+)?\s*$/.test(value);
+  if (opts.requireUnit && bare) {
+    return { ok: false, reason: `a bare number (${String(value).trim()}) has no unit` };
+  }
   if (typeof value === "number") {
     if (!Number.isFinite(value) || value < 0) {
       return { ok: false, reason: "a number of seconds must be finite and not negative" };
@@ -35,7 +46,7 @@ export function parseDuration(value: string | number): DurationResult {
     const unit = match[2] ?? "s";
     const order = UNIT_ORDER.indexOf(unit);
     // "30s1m" is almost certainly a typo; refusing it keeps every value unambiguous.
-    if (order <= lastUnit) return { ok: false, reason: "units must go from hours to seconds, each at most once" };
+    if (order <= lastUnit) return { ok: false, reason: "units must go from days to milliseconds, each at most once" };
     lastUnit = order;
     seconds += Number(match[1]) * (UNIT_SECONDS[unit] ?? 1);
   }

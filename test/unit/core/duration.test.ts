@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../../pipelines/index.js";
+import { formatDuration, parseDuration } from "../../../core/index.js";
 
 describe("parseDuration", () => {
   it.each<[string | number, number]>([
@@ -14,6 +14,9 @@ describe("parseDuration", () => {
     ["1h2m3s", 3723],
     ["250ms", 0.25],
     [" 10s ", 10],
+    ["30d", 30 * 86400],
+    ["1d12h", 36 * 3600],
+    ["1h30m", 5400],
   ])("%j → %d s", (input, seconds) => {
     expect(parseDuration(input)).toEqual({ ok: true, seconds });
   });
@@ -24,6 +27,12 @@ describe("parseDuration", () => {
       expect(parseDuration(input).ok).toBe(false);
     },
   );
+
+  it("with requireUnit refuses bare numbers, the same grammar otherwise", () => {
+    for (const bare of [90, "90", " 1.5 "]) expect(parseDuration(bare, { requireUnit: true }).ok).toBe(false);
+    expect(parseDuration("250ms", { requireUnit: true })).toEqual({ ok: true, seconds: 0.25 });
+    expect(parseDuration("30d", { requireUnit: true })).toEqual({ ok: true, seconds: 2_592_000 });
+  });
 
   it("formats whole seconds back", () => {
     expect([0, 90, 3723, 60, 1.5].map(formatDuration)).toEqual(["0s", "1m30s", "1h2m3s", "1m", "1.5s"]);
