@@ -99,7 +99,7 @@ export interface ProbeOptions {
  */
 export async function runProbes(checks: WaitCheck[], opts: ProbeOptions): Promise<void> {
   if (checks.length === 0) return;
-  await opts.engine.ensureImage(opts.image);
+  await opts.engine.ensureImage(opts.image, undefined, opts.signal);
   const id = await opts.engine.createContainer({
     image: opts.image,
     cmd: ["/bin/sh", "-c", probeScript(checks, opts.timeoutSeconds)],
