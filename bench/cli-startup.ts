@@ -1,0 +1,134 @@
+/**
+ * Start-up cost of the compiled CLI and of the self-hosted image (figures, no pass/fail):
+ * - `slipway --help` and `slipway runs` (against a running `slipway serve`) wall time,
+ *   against `node -e 0` (goal < 150 ms);
+ * - a one-stage `slipway run` against the `docker run --rm` it wraps (goal <= 1.5x);
+ * - the image's size, and `docker run` to `/healthz` answering (skipped with a note when the
+ *   image is missing: build it with `npm run image`).
+ *
+ *   npm run build && npm run bench -- bench/cli-startup.ts [IMAGE]
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeRepo, median, timeCommand } from "./lib.js";
+
+const BIN = join(import.meta.dirname, "..", "bin", "slipway.js");
+const N = 10;
+const dataDir = mkdtempSync(join(tmpdir(), "slipway-bench-cli-"));
+const env = { ...process.env, SLIPWAY_DATA_DIR: join(dataDir, "data"), SLIPWAY_RUNNER_ID: "slipway-bench" };
+
+function times(n: number, cmd: string, args: string[], extraEnv: Record<string, string> = {}): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++)
+    out.push(
+      timeCommand("env", [...Object.entries({ ...env, ...extraEnv }).map(([k, v]) => `${k}=${v}`), cmd, ...args]),
+    );
+  return out;
+}
+const fmt = (values: number[]) => `median ${median(values).toFixed(0)} ms, min ${Math.min(...values).toFixed(0)} ms`;
+
+/** Starts `slipway serve` on a free loopback port; resolves with its URL and a stop function. */
+function serve(): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, "serve"], {
+    env: { ...env, SLIPWAY_LISTEN: "127.0.0.1:0", SLIPWAY_CONFIG: join(dataDir, "empty.yml") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  writeFileSync(join(dataDir, "empty.yml"), "repositories: []\n");
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      output += c.toString();
+      const m = /listening on (http:\/\/\S+),/.exec(output);
+      if (m?.[1])
+        resolve({
+          url: m[1],
+          stop: () =>
+            new Promise((done) => {
+              child.once("close", () => done());
+              child.kill("SIGTERM");
+            }),
+        });
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("close", (code) => reject(new Error(`serve exited ${code}:\n${output}`)));
+  });
+}
+
+const trivial = makeRepo({
+  "slipway.yml":
+    'name: trivial\nbuilders:\n  box: { image: busybox:latest }\nstages:\n  - name: hello\n    builder: box\n    commands: ["echo hello"]\n',
+});
+
+try {
+  times(2, process.execPath, [BIN, "--help"]); // warm the file cache
+  const nodeBare = times(N, process.execPath, ["-e", "0"]);
+  const help = times(N, process.execPath, [BIN, "--help"]);
+  const daemon = await serve();
+  let runs: number[];
+  try {
+    runs = times(N, process.execPath, [BIN, "runs"], { SLIPWAY_URL: daemon.url });
+  } finally {
+    await daemon.stop();
+  }
+  console.log(`node -e 0 (the floor):            ${fmt(nodeBare)}`);
+  console.log(`slipway --help:                   ${fmt(help)}  (goal < 150 ms)`);
+  console.log(`slipway runs (against serve):     ${fmt(runs)}  (goal < 150 ms)`);
+
+  times(1, "docker", ["run", "--rm", "busybox:latest", "echo", "hello"]);
+  const raw = times(5, "docker", ["run", "--rm", "busybox:latest", "echo", "hello"]);
+  const run = times(5, process.execPath, [BIN, "run", "--repo", trivial]);
+  console.log(`docker run --rm busybox echo:     ${fmt(raw)}`);
+  console.log(`slipway run, one-stage pipeline:  ${fmt(run)}`);
+  console.log(`ratio (medians):                  ${(median(run) / median(raw)).toFixed(2)}x  (goal <= 1.5x)`);
+
+  await imageFigures(process.argv[2] ?? "slipway");
+} finally {
+  rmSync(trivial, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+async function imageFigures(image: string): Promise<void> {
+  const { execFileSync } = await import("node:child_process");
+  let size: number;
+  try {
+    size = Number(execFileSync("docker", ["image", "inspect", "--format", "{{.Size}}", image]).toString().trim());
+  } catch {
+    console.log(`image ${image}: not built (npm run image); no image figures`);
+    return;
+  }
+  console.log(`image ${image} size:              ${(size / 1e6).toFixed(0)} MB`);
+  const imageData = mkdtempSync(join(tmpdir(), "slipway-bench-image-"));
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const id = execFileSync("docker", [
+        ...["run", "-d", "--rm", "-v", "/var/run/docker.sock:/var/run/docker.sock"],
+        ...["-v", `${imageData}:${imageData}`, "-e", `SLIPWAY_DATA_DIR=${imageData}`, "-p", "127.0.0.1::8080", image],
+      ])
+        .toString()
+        .trim();
+      try {
+        const port = execFileSync("docker", ["port", id, "8080/tcp"]).toString().split("\n")[0]?.split(":").pop();
+        for (;;) {
+          const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (ok) break;
+          if (performance.now() - started > 60_000) throw new Error("no /healthz within 60 s");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        samples.push(performance.now() - started);
+      } finally {
+        execFileSync("docker", ["rm", "-f", id], { stdio: "ignore" });
+      }
+    }
+  } finally {
+    rmSync(imageData, { recursive: true, force: true });
+  }
+  console.log(`docker run -> /healthz 200:       ${fmt(samples)} (3 starts)`);
+}
