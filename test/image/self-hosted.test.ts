@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,8 +65,13 @@ let image = "";
 
 beforeAll(async () => {
   image = await buildSelfHostedImage();
-  // The daemon runs as an unprivileged user: it must be able to read the repositories.
-  for (const origin of [shipped, slow]) chmodSync(join(origin.bare, ".."), 0o755);
+  // The daemon runs as the image's `slipway` user (uid 10001). A repository given as a local
+  // path must belong to it: git refuses to read another user's repository ("dubious
+  // ownership", safe.directory), as it would for any unprivileged reader (README).
+  for (const origin of [shipped, slow]) {
+    chmodSync(join(origin.bare, ".."), 0o755);
+    execFileSync("chown", ["-R", "10001:10001", origin.bare]);
+  }
   writeFileSync(
     join(dataDir, "slipway.config.yml"),
     [
@@ -111,7 +117,9 @@ async function startContainer(tag: string): Promise<{ name: string; url: string 
     async () => {
       const state = await docker("inspect", "--format", "{{.State.Status}}", name);
       if (state !== "running") throw new Error(`${name} is ${state}:\n${await docker("logs", name)}`);
-      return (await fetch(`${url}/healthz`).catch(() => undefined))?.ok ? true : undefined;
+      // A timeout per request: one that arrives while the daemon is starting may never be answered.
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3_000) }).catch(() => undefined);
+      return res?.ok ? true : undefined;
     },
     120_000,
     `${name} answering /healthz`,
@@ -120,7 +128,7 @@ async function startContainer(tag: string): Promise<{ name: string; url: string 
 }
 
 async function get<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   return (text.startsWith("{") ? JSON.parse(text) : text) as T;
 }

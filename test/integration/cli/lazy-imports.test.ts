@@ -50,6 +50,7 @@ describe("each CLI verb imports only what it needs", () => {
     [["trigger", "hello", "develop"]],
     [["cancel", "run-1"]],
     [["retry", "run-1"]],
+    [["token", "list"]],
   ])("slipway %j loads neither the engine, the store nor the server", (args) => {
     const { urls, status } = loaded(args);
     expect(urls.some((u) => u.endsWith("/dist/runner/cli.js"))).toBe(true);
