@@ -114,7 +114,8 @@ async function imageFigures(image: string): Promise<void> {
       try {
         const port = execFileSync("docker", ["port", id, "8080/tcp"]).toString().split("\n")[0]?.split(":").pop();
         for (;;) {
-          const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          // A timeout per request: one that arrives while the daemon starts may go unanswered.
+          const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(
             (r) => r.ok,
             () => false,
           );
@@ -124,7 +125,7 @@ async function imageFigures(image: string): Promise<void> {
         }
         samples.push(performance.now() - started);
       } finally {
-        execFileSync("docker", ["rm", "-f", id], { stdio: "ignore" });
+        execFileSync("docker", ["rm", "-f", "-v", id], { stdio: "ignore" });
       }
     }
   } finally {

@@ -36,7 +36,8 @@ const shipped = createOrigin({
     "  - name: integration",
     "    compose:",
     "      file: it/docker-compose.yml",
-    "      run: { service: tests, command: [sh, -c, 'wget -qO- http://app:8080/index.html | grep shipped'] }",
+    // httpd may not listen yet when the tests container starts: retry for a while.
+    "      run: { service: tests, command: [sh, -c, 'for i in $(seq 30); do wget -qO- http://app:8080/index.html | grep shipped && exit 0; sleep 1; done; exit 1'] }",
     "",
   ].join("\n"),
   Dockerfile: 'FROM busybox:latest\nCOPY out/ /www/\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n',
@@ -84,7 +85,7 @@ beforeAll(async () => {
 }, 1_800_000);
 
 afterAll(async () => {
-  for (const name of containers) await docker("rm", "-f", name).catch(() => "");
+  for (const name of containers) await docker("rm", "-f", "-v", name).catch(() => "");
   const tags = await docker("images", "--format", "{{.Repository}}:{{.Tag}}", SHIPPED_IMAGE).catch(() => "");
   for (const tag of tags.split("\n").filter(Boolean)) await docker("rmi", "-f", tag).catch(() => "");
   shipped.cleanup();
@@ -163,9 +164,9 @@ describe("the self-hosted image", () => {
       90_000,
       "the HEALTHCHECK to report healthy",
     );
-    const top = await docker("top", first.name, "-eo", "uid,args");
+    const top = await docker("top", first.name, "-eo", "pid,uid,args");
     const node = top.split("\n").find((l) => /\bnode\b.*slipway\.js serve/.test(l));
-    if (statSync("/var/run/docker.sock").gid !== 0) expect(node?.trim().split(/\s+/)[0]).toBe("10001");
+    if (statSync("/var/run/docker.sock").gid !== 0) expect(node?.trim().split(/\s+/)[1]).toBe("10001");
   });
 
   it("a webhook starts a run that builds, packages and runs an integration stack", async () => {
@@ -178,8 +179,14 @@ describe("the self-hosted image", () => {
       400_000,
       "the shipped run to finish",
     );
-    const logs = await get<string>(`${first.url}/api/runs/${run.id}/logs/integration`);
-    expect({ status: detail.run.status, error: detail.run.error, logs }).toMatchObject({ status: "succeeded" });
+    if (detail.run.status !== "succeeded") {
+      const logs = await Promise.all(
+        ["_setup", ...detail.stages.map((s) => s.name)].map((n) =>
+          get<string>(`${first.url}/api/runs/${run.id}/logs/${n}`),
+        ),
+      );
+      expect.fail(`run ${detail.run.status}: ${detail.run.error}\n${logs.join("\n")}`);
+    }
     expect(detail.stages.map((s) => [s.name, s.status])).toEqual([
       ["build", "succeeded"],
       ["package", "succeeded"],
@@ -200,7 +207,7 @@ describe("the self-hosted image", () => {
       "the long stage to start",
     );
     // A crash (or `docker rm -f` before an upgrade): the run's step container survives it.
-    await docker("rm", "-f", first.name);
+    await docker("rm", "-f", "-v", first.name);
     expect((await engine.listResources([`${LABEL.run}=${run.id}`])).some((r) => r.kind === "container")).toBe(true);
 
     const second = await startContainer("b");
