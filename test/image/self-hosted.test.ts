@@ -179,7 +179,7 @@ describe("the self-hosted image", () => {
       400_000,
       "the shipped run to finish",
     );
-    if (detail.run.status !== "succeeded") {
+    if (detail.run.status !== "success") {
       const logs = await Promise.all(
         ["_setup", ...detail.stages.map((s) => s.name)].map((n) =>
           get<string>(`${first.url}/api/runs/${run.id}/logs/${n}`),
@@ -188,9 +188,9 @@ describe("the self-hosted image", () => {
       expect.fail(`run ${detail.run.status}: ${detail.run.error}\n${logs.join("\n")}`);
     }
     expect(detail.stages.map((s) => [s.name, s.status])).toEqual([
-      ["build", "succeeded"],
-      ["package", "succeeded"],
-      ["integration", "succeeded"],
+      ["build", "success"],
+      ["package", "success"],
+      ["integration", "success"],
     ]);
     expect(await docker("images", "-q", `${SHIPPED_IMAGE}:${detail.run.version}`)).not.toBe("");
     expect(await engine.listResources([`${LABEL.run}=${run.id}`])).toEqual([]);
