@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { lstat, readFile, readlink } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Engine, EngineError, listContextFiles } from "../engine/index.js";
+import { containPath, type Engine, EngineError, listContextFiles } from "../engine/index.js";
 import type { BuilderDef } from "../pipelines/index.js";
 import { BuilderError } from "./errors.js";
 
@@ -54,7 +54,13 @@ export async function contentHash(source: BuilderSource, version: string): Promi
   hash.update(`slipway-builder-v1\0${source.dockerfile}\0${version}\0`);
   for (const file of await listContextFiles(source.context, { dockerfile: source.dockerfile })) {
     hash.update(`${file}\0`);
-    hash.update(await readFile(join(source.context, file)).catch(() => Buffer.alloc(0)));
+    // A symbolic link is sent as a link (never followed), so its text is what counts: reading
+    // through it would hash a host file outside the context.
+    const abs = join(source.context, file);
+    const st = await lstat(abs).catch(() => undefined);
+    hash.update(
+      st?.isSymbolicLink() ? `symlink:${await readlink(abs)}` : await readFile(abs).catch(() => Buffer.alloc(0)),
+    );
     hash.update("\0");
   }
   return hash.digest("hex").slice(0, 12);
@@ -78,6 +84,16 @@ export async function resolveBuilderImage(
   signal?: AbortSignal,
 ): Promise<ResolvedBuilder> {
   if (def.image) return { ref: def.image, imageId: await engine.ensureImage(def.image, onLine, signal), built: false };
+  if (def.dockerfile) {
+    // Both must resolve inside the checkout, symbolic links followed, before anything is read.
+    await containPath({
+      root: repoRoot,
+      path: def.context ?? dirname(def.dockerfile),
+      what: `builder ${def.name}: context`,
+      kind: "directory",
+    });
+    await containPath({ root: repoRoot, path: def.dockerfile, what: `builder ${def.name}: dockerfile`, kind: "file" });
+  }
   const source = builderSource(def, repoRoot);
   if (!source) throw new BuilderError("SLIPWAY_E_BUILDER_NOT_IN_CATALOG", `builder ${def.name} has no source`);
   if (def.catalog) {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Engine } from "../engine/index.js";
+import { containPath, type Engine } from "../engine/index.js";
 
 export interface PackageSpec {
   /** Host checkout of the run (artifacts of earlier stages already copied in). */
@@ -37,6 +37,20 @@ export function ociLabels(spec: Pick<PackageSpec, "revision" | "version" | "sour
 /** Builds the application image and tags it with every computed tag. Returns the image id and full refs. */
 export async function packageImage(engine: Engine, spec: PackageSpec): Promise<{ imageId: string; refs: string[] }> {
   const refs = spec.tags.map((tag) => `${spec.image}:${tag}`);
+  // The context and the Dockerfile (relative to the context) must resolve inside the checkout.
+  const contextReal = await containPath({
+    root: spec.workspaceDir,
+    path: spec.context,
+    what: "package context",
+    kind: "directory",
+  });
+  await containPath({
+    root: spec.workspaceDir,
+    base: contextReal,
+    path: spec.dockerfile,
+    what: "package dockerfile",
+    kind: "file",
+  });
   const context = join(spec.workspaceDir, spec.context);
   const imageId = await engine.buildImage({
     context,

@@ -21,6 +21,8 @@ export const COMPOSE_ERROR_CODES = {
   SLIPWAY_E_COMPOSE_CANCELLED: "The run was cancelled (SIGINT/SIGTERM or an API cancel); its stacks were torn down.",
   SLIPWAY_E_COMPOSE_DOWN:
     "Tearing a stack down failed; leftovers carry Slipway's labels and `slipway gc` removes them.",
+  SLIPWAY_E_COMPOSE_UNTRUSTED:
+    "A compose file of an untrusted repository asks for a host-level power (a bind mount outside the checkout, privileged, cap_add, a host namespace, devices, the Docker socket); trust the repository or remove it.",
   SLIPWAY_E_COMPOSE_JUNIT:
     "A JUnit XML file the tests wrote could not be parsed (the stage result still counts the rest).",
 } as const;

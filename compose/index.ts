@@ -10,6 +10,7 @@ export {
   sanitizeProjectName,
   stackProjectName,
 } from "./cli-args.js";
+export { type ComposePolicyOptions, checkComposePolicy } from "./compose-policy.js";
 export {
   COMPOSE_ERROR_CODES,
   ComposeError,
@@ -26,3 +27,4 @@ export { COMPOSE_LABEL, projectContainers, waitForServices } from "./readiness.j
 export { runShard, type ShardResult } from "./shard.js";
 export { EphemeralStack, STACK_LABEL, type StackOptions } from "./stack.js";
 export { type IntegrationStageOptions, type IntegrationStageResult, runIntegrationStage, shardRuns } from "./stage.js";
+export { bindSource, type TrustFinding, untrustedFindings } from "./trust-rules.js";

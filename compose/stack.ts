@@ -36,7 +36,9 @@ export async function readComposeSource(path: string, shownAs: string): Promise<
   try {
     return await readFile(path, "utf8");
   } catch (err) {
-    throw new ComposeError("SLIPWAY_E_COMPOSE_FILE", `cannot read compose file ${shownAs}: ${(err as Error).message}`, {
+    // The errno message would name the host path; the code is enough next to the repo path.
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    throw new ComposeError("SLIPWAY_E_COMPOSE_FILE", `cannot read compose file ${shownAs} (${code})`, {
       cause: err,
     });
   }

@@ -1,8 +1,15 @@
 import { resolve } from "node:path";
-import { type Engine, slipwayLabels } from "../engine/index.js";
+import {
+  type ContainmentErrorCode,
+  containPath,
+  type Engine,
+  isContainmentError,
+  slipwayLabels,
+} from "../engine/index.js";
 import type { ComposeRun, ComposeStage } from "../pipelines/index.js";
 import { type ComposeCli, detectCompose } from "./cli.js";
 import { stackProjectName } from "./cli-args.js";
+import { checkComposePolicy } from "./compose-policy.js";
 import { ComposeError, type ComposeErrorCode, isComposeError } from "./errors.js";
 import type { JUnitSummary } from "./junit.js";
 import { summariseJUnit } from "./junit.js";
@@ -20,6 +27,11 @@ export interface IntegrationStageOptions {
   owner: string;
   /** Host checkout of the repo (compose file path is relative to it). */
   workspaceDir: string;
+  /**
+   * Whether the repository is trusted (docs/security.md). Untrusted (the default) stacks may
+   * bind-mount only the checkout and get no privileged mode, host namespaces or devices.
+   */
+  trusted?: boolean;
   /** The run's source as a Docker volume, and where test containers mount it. */
   workspace: { volume: string; mountPath: string };
   /** `IMAGE` + `SLIPWAY_*` variables: the environment of the compose processes. */
@@ -43,8 +55,8 @@ export interface IntegrationStageResult {
   shards: { index: number; ok: boolean; exitCode: number; project: string; error?: string; code?: ComposeErrorCode }[];
   junit?: JUnitSummary;
   error?: string;
-  /** Code of the failure: the stage's own (timeout, cancel, config) or the first failing shard's. */
-  code?: ComposeErrorCode;
+  /** Code of the failure: the stage's own (timeout, cancel, config, containment) or the first failing shard's. */
+  code?: ComposeErrorCode | ContainmentErrorCode;
 }
 
 /**
@@ -76,10 +88,13 @@ export async function runIntegrationStage(opts: IntegrationStageOptions): Promis
         )
       : undefined;
   try {
-    const file = resolve(opts.workspaceDir, stage.file);
+    // The compose file and every path it names must resolve inside the checkout before
+    // compose (or Slipway) reads anything: containment errors name repository paths only.
+    const file = await containPath({ root: opts.workspaceDir, path: stage.file, what: "compose file", kind: "file" });
     const runs = shardRuns(stage);
-    const cli = opts.cli ?? (await detectCompose());
     await validate(file, stage, runs, stackProjectName(opts.runId, stage.name, 0));
+    await checkComposePolicy({ checkout: opts.workspaceDir, file, trusted: opts.trusted ?? false });
+    const cli = opts.cli ?? (await detectCompose());
     opts.log(`${runs.length} stack(s) of ${stage.file} with compose ${cli.flavor} ${cli.version}`);
     const env = { ...opts.env, ...stage.env };
     const shards: ShardResult[] = await Promise.all(
@@ -125,9 +140,9 @@ export async function runIntegrationStage(opts: IntegrationStageOptions): Promis
   } catch (err) {
     const failure =
       controller.signal.aborted && isComposeError(controller.signal.reason) ? controller.signal.reason : err;
-    const code = isComposeError(failure) ? failure.code : "SLIPWAY_E_COMPOSE_UP";
+    const code = isComposeError(failure) || isContainmentError(failure) ? failure.code : "SLIPWAY_E_COMPOSE_UP";
     const message = failure instanceof Error ? failure.message : String(failure);
-    opts.log(`stage failed: ${message}`);
+    opts.log(`stage failed: ${code}: ${message}`);
     return { ok: false, shards: [], error: message, code };
   } finally {
     clearTimeout(timer);

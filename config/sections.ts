@@ -17,7 +17,16 @@ import type { Reader, Slot } from "./yaml-reader.js";
 export const DEFAULT_BRANCHES = ["develop", "main", "master", "feature/*", "release/*", "hotfix/*"] as const;
 export const DEFAULT_TAGS = "v*";
 
-const REPOSITORY_KEYS = ["name", "url", "poll", "branches", "tags", "webhook_secret", "credentials"] as const;
+const REPOSITORY_KEYS = [
+  "name",
+  "url",
+  "poll",
+  "branches",
+  "tags",
+  "webhook_secret",
+  "credentials",
+  "trusted",
+] as const;
 const CREDENTIAL_KEYS = ["username", "password"] as const;
 const REGISTRY_KEYS = ["host", "username", "password"] as const;
 const TOKEN_KEYS = ["name", "token_sha256"] as const;
@@ -67,6 +76,13 @@ export function readRepositories(reader: Reader, slot: Slot, ctx: SecretContext)
     if (tagsSlot && tags === "") reader.report(tagsSlot, "SLIPWAY_E_CONFIG_BAD_VALUE", "tags must not be empty");
     const hookSlot = entries.get("webhook_secret");
     const webhookSecret = hookSlot && readSecretRef(reader, hookSlot, ctx);
+    const trustedSlot = entries.get("trusted");
+    // Untrusted by default: a pushed commit may not use host-level powers (docs/security.md).
+    let trusted = false;
+    if (trustedSlot) {
+      if (isScalar(trustedSlot.node) && typeof trustedSlot.node.value === "boolean") trusted = trustedSlot.node.value;
+      else reader.report(trustedSlot, "SLIPWAY_E_CONFIG_BAD_VALUE", `${trustedSlot.path} takes true or false`);
+    }
     const credSlot = entries.get("credentials");
     let credentials: RepositoryConfig["credentials"];
     if (credSlot) {
@@ -94,6 +110,7 @@ export function readRepositories(reader: Reader, slot: Slot, ctx: SecretContext)
       pollSeconds,
       branches,
       tags,
+      trusted,
       ...(webhookSecret ? { webhookSecret } : {}),
       ...(credentials ? { credentials } : {}),
     });

@@ -21,6 +21,11 @@ export interface RepositoryConfig {
   readonly branches: readonly string[];
   /** Glob of tags to follow. */
   readonly tags: string;
+  /**
+   * Whether the repository's compose stacks may use host-level powers (bind mounts outside the
+   * checkout, `privileged`, host namespaces, devices, the Docker socket). Default false.
+   */
+  readonly trusted: boolean;
   readonly webhookSecret?: Secret;
   /** Only for http(s) URLs. */
   readonly credentials?: GitCredentials;

@@ -49,14 +49,18 @@ export async function listContextFiles(dir: string, opts: ContextOptions = {}): 
   let patterns: string[] = [];
   if (opts.dockerignore !== false)
     try {
+      // Read only as a regular file: a committed `.dockerignore -> /etc/shadow` would otherwise
+      // read a host file (symbolic links in a context are sent as links, never followed).
+      if ((await lstat(join(dir, ".dockerignore"))).isSymbolicLink())
+        throw new EngineError("SLIPWAY_E_ENGINE_CONTEXT", ".dockerignore of the build context is a symbolic link");
       patterns = (await readFile(join(dir, ".dockerignore"), "utf8")).split(/\r?\n/);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      if (err instanceof EngineError || (err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
   try {
     await lstat(join(dir, dockerfile ?? "."));
   } catch (err) {
-    throw new EngineError("SLIPWAY_E_ENGINE_CONTEXT", `no ${dockerfile ?? "directory"} in build context ${dir}`, {
+    throw new EngineError("SLIPWAY_E_ENGINE_CONTEXT", `no ${dockerfile ?? "directory"} in the build context`, {
       cause: err,
     });
   }

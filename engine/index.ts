@@ -1,4 +1,5 @@
 export { type ContextOptions, listContextFiles, packBuildContext } from "./build-context.js";
+export { type ContainRequest, containPath, inside, isAbsoluteLike, repoRelative } from "./contain-path.js";
 export {
   CONTAINMENT_ERROR_CODES,
   ContainmentError,

@@ -95,6 +95,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       ref: resolved,
       source: (await originUrl(top)) ?? top,
       artifactsDir: join(opts.dataDir, "runs", runId, "artifacts"),
+      // `slipway run` runs the user's own repository on the user's own engine: trusted, as
+      // running `docker compose up` there by hand would be (docs/security.md).
+      trusted: true,
       only: opts.only,
       graceSeconds: opts.graceSeconds,
       signal: opts.signal,

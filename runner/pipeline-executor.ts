@@ -30,6 +30,8 @@ export interface PipelineRunOptions {
   /** `org.opencontainers.image.source`. */
   source: string;
   artifactsDir: string;
+  /** The repository is trusted (docs/security.md; default false); `slipway run` trusts, `serve` follows the config. */
+  trusted?: boolean;
   /** Run only these stages; the others are reported as skipped. */
   only?: string[];
   /** Stages before this one are reported as skipped ("retry from"), it and later ones run. */
@@ -84,6 +86,7 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
       workspaceDir: opts.workspaceDir,
       workspace,
       artifactsDir: opts.artifactsDir,
+      trusted: opts.trusted ?? false,
       refInfo,
       sha: opts.ref.sha,
       version,

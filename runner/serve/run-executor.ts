@@ -99,6 +99,7 @@ export async function executeRun(
       ref,
       source: repo.url,
       artifactsDir,
+      trusted: repo.trusted,
       fromStage: retry?.fromStage,
       signal,
       log: (line) => writer.line(line),

@@ -17,6 +17,7 @@ export async function integrationStage(
     runId: ctx.runId,
     owner: ctx.owner,
     workspaceDir: ctx.workspaceDir,
+    trusted: ctx.trusted,
     workspace: { volume: ctx.workspace.volume, mountPath: WORKSPACE_PATH },
     env: { ...ctx.env, ...stage.env, SLIPWAY_STAGE: stage.name },
     resolveBuilderImage: async (name) => {
@@ -33,5 +34,8 @@ export async function integrationStage(
     ? `, tests ${result.junit.passed} passed ${result.junit.failed + result.junit.errors} failed`
     : "";
   if (signal.aborted && !result.ok) return { ok: false, cancelled: true, detail: "cancelled" };
-  return { ok: result.ok, detail: result.ok ? `${shards}${junit}` : (result.error ?? `${shards}${junit}`) };
+  if (result.ok) return { ok: true, detail: `${shards}${junit}` };
+  // The code leads, as a build stage's detail is its error code: tests and users match on it.
+  const why = result.error ?? `${shards}${junit}`;
+  return { ok: false, detail: result.code ? `${result.code}: ${why}` : why };
 }

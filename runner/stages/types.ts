@@ -30,6 +30,11 @@ export interface RunContext {
   log(line: string): void;
   /** Builder image refs resolved so far in this run, by builder name. */
   builderImages: Map<string, string>;
+  /**
+   * Whether the repository may use host-level powers in its compose stacks (bind mounts
+   * outside the checkout, privileged, host namespaces, devices): docs/security.md.
+   */
+  trusted: boolean;
 }
 
 export interface StageOutcome {

@@ -122,3 +122,22 @@ export function buildPipeline(commands: string[], artifacts: string[], extra = "
     "",
   ].join("\n");
 }
+
+/** A pipeline with one compose stage `it` over `file`, running `command` in service `t`. */
+export function composePipeline(file: string, command = "true"): string {
+  return [
+    "name: probe",
+    "stages:",
+    "  - name: it",
+    "    compose:",
+    `      file: ${JSON.stringify(file)}`,
+    `      run: { service: t, command: ${JSON.stringify(command)} }`,
+    "    timeout: 3m",
+    "",
+  ].join("\n");
+}
+
+/** A compose file with a busybox service `t` and `extra` lines inside it (indented 4). */
+export function composeFile(extra: string[] = [], tail: string[] = []): string {
+  return ["services:", "  t:", "    image: busybox:latest", ...extra.map((l) => `    ${l}`), ...tail, ""].join("\n");
+}
