@@ -69,7 +69,7 @@ export async function untrustedFindings(checkout: string, file: PositionedFile):
           name,
           p(key),
           `${key}: ${value}`,
-          `shares the ${value === "host" ? "host's" : "another container's"} namespace`,
+          `shares ${value === "host" ? "the host's" : "another container's"} namespace`,
         );
     }
     if (toList(raw.devices).length > 0) add(name, p("devices"), "devices", "gives the container host devices");
