@@ -1,3 +1,5 @@
+import { SlipwayError, type SlipwayErrorOptions } from "../core/index.js";
+
 /**
  * Refusals of paths and archive entries that would leave the run's checkout. Messages name
  * the path as the pipeline (or the archive) wrote it and never a host path: a pushed commit
@@ -25,12 +27,9 @@ export const CONTAINMENT_ERROR_CODES = {
 export type ContainmentErrorCode = keyof typeof CONTAINMENT_ERROR_CODES;
 
 /** A refused path or archive entry, with a stable code. */
-export class ContainmentError extends Error {
-  readonly code: ContainmentErrorCode;
-  constructor(code: ContainmentErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "ContainmentError";
-    this.code = code;
+export class ContainmentError extends SlipwayError<ContainmentErrorCode> {
+  constructor(code: ContainmentErrorCode, message: string, options?: SlipwayErrorOptions) {
+    super(code, message, options);
   }
 }
 
