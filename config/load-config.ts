@@ -104,7 +104,9 @@ export function loadConfig(options: LoadConfigOptions): Config {
     // The digests live in this closure, not on the object: a frozen config can then be logged
     // or serialised whole, and Buffers cannot be frozen anyway.
     verifyToken: (token) => verifyToken(tokens, token),
-    secrets: () => collectSecrets(config),
+    // The API token from the environment is masked in build output too (the file's tokens are
+    // digests only; store-issued ones are masked by their `slw_` shape, see secrets/).
+    secrets: () => [...collectSecrets(config), ...(env.SLIPWAY_API_TOKEN ? [env.SLIPWAY_API_TOKEN] : [])],
   };
   return deepFreeze(config);
 }

@@ -33,7 +33,14 @@ function encodings(value: string): string[] {
   const unpadded = b64.replace(/=+$/, "");
   const urlSafe = unpadded.replace(/\+/g, "-").replace(/\//g, "_");
   const stable = b64.slice(0, Math.floor(Buffer.byteLength(value) / 3) * 4);
-  const forms = [value, b64, unpadded, urlSafe, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+  const component = encodeURIComponent(value);
+  const lowerHex = (t: string) => t.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+  const uri = encodeURI(value);
+  // Percent-encoding in every common form: upper- and lower-case hex, `+` for a space (HTML
+  // forms, query strings), and encodeURI's partial form that leaves `:/?#@` as they are.
+  const percent = [component, lowerHex(component), component.replace(/%20/g, "+"), uri, lowerHex(uri)];
+  const forms = [value, b64, unpadded, urlSafe, JSON.stringify(value).slice(1, -1), ...percent];
+  forms.push(lowerHex(component).replace(/%20/g, "+"));
   if (stable.length >= 8) forms.push(stable, stable.replace(/\+/g, "-").replace(/\//g, "_"));
   return forms;
 }
@@ -61,4 +68,31 @@ export function maskForms(secret: string): string[] {
   const forms = encodings(secret).filter((form) => !form.includes("\n"));
   for (const line of lines) if (isSignificantLine(line)) forms.push(line.trim());
   return [...new Set(forms)];
+}
+
+/** Secrets at least this long are also masked inside wrapped base64 (see `base64Windows`). */
+export const MIN_WRAPPED_SECRET_LENGTH = 8;
+/** Width of the windows: a wrapped line shows at most this many minus one characters of it. */
+export const BASE64_WINDOW = 8;
+
+/**
+ * The interiors of the secret's base64 at the three byte alignments it can have inside a
+ * longer encoded text (`base64 -w 76 file`): only the characters that depend on the secret's
+ * bytes alone. A wrapped line of that encoding is a substring of one of these, so masking every
+ * window of BASE64_WINDOW characters of them masks every wrapped line but a few edge characters,
+ * whatever the wrap width.
+ */
+export function base64Interiors(secret: string): string[] {
+  if (secret.length < MIN_WRAPPED_SECRET_LENGTH) return [];
+  const bytes = Buffer.from(secret, "utf8");
+  const out: string[] = [];
+  for (let pad = 0; pad < 3; pad++) {
+    const encoded = Buffer.concat([Buffer.alloc(pad), bytes]).toString("base64");
+    // The first group mixes the unknown preceding bytes in when pad > 0; the last one the
+    // unknown following bytes.
+    const start = pad === 0 ? 0 : 4;
+    const end = Math.floor((pad + bytes.length) / 3) * 4;
+    if (end - start >= BASE64_WINDOW) out.push(encoded.slice(start, end));
+  }
+  return out;
 }

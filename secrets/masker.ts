@@ -1,4 +1,4 @@
-import { maskForms } from "./forms.js";
+import { BASE64_WINDOW, base64Interiors, maskForms } from "./forms.js";
 
 /** What a masked secret becomes: fixed, so the output does not reveal the secret's length. */
 export const MASK = "****";
@@ -27,9 +27,33 @@ export function compileMasker(secrets: readonly string[]): CompiledMasker {
   const longest = forms[0]?.length ?? 0;
   const shortest = forms.at(-1)?.length ?? 0;
 
+  // Every BASE64_WINDOW-long window of every interior (both alphabets): a line holding one is
+  // a piece of the secret's wrapped encoding.
+  const windows = new Set<string>();
+  for (const interior of secrets.flatMap(base64Interiors)) {
+    for (const form of [interior, interior.replace(/\+/g, "-").replace(/\//g, "_")]) {
+      for (let i = 0; i + BASE64_WINDOW <= form.length; i++) windows.add(form.slice(i, i + BASE64_WINDOW));
+    }
+  }
+
+  function windowRanges(text: string, found: [number, number][]): void {
+    if (windows.size === 0) return;
+    for (const run of text.matchAll(/[A-Za-z0-9+/_-]{8,}/g)) {
+      const base = run.index ?? 0;
+      const word = run[0];
+      for (let i = 0; i + BASE64_WINDOW <= word.length; i++) {
+        if (windows.has(word.slice(i, i + BASE64_WINDOW))) found.push([base + i, base + i + BASE64_WINDOW]);
+      }
+    }
+  }
+
   function ranges(text: string): [number, number][] {
-    if (forms.length === 0 || text.length < shortest) return [];
+    if (text.length < Math.min(shortest || BASE64_WINDOW, BASE64_WINDOW)) return [];
     const found: [number, number][] = [];
+    windowRanges(text, found);
+    // Store-issued API tokens (`slw_` + 43 base64url characters) whatever their value: the
+    // daemon keeps only their digests, so their shape is what identifies them.
+    for (const m of text.matchAll(/slw_[A-Za-z0-9_-]{43}/g)) found.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);
     for (const form of forms) {
       if (form.length > text.length) continue;
       for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {

@@ -185,7 +185,8 @@ describe("API tokens", () => {
     const config = loadConfig({ cwd: tempDir(), env: { SLIPWAY_API_TOKEN: "env-token-abcdefghijkl" } });
     expect(JSON.stringify(config)).not.toContain("env-token");
     expect(inspect(config, { depth: 10 })).not.toContain("env-token");
-    expect(config.secrets()).toEqual([]);
+    // In the masking list (issue 7): a step that echoes it must not show it.
+    expect(config.secrets()).toEqual(["env-token-abcdefghijkl"]);
   });
 });
 
