@@ -58,10 +58,11 @@ export class Workspace implements AsyncDisposable {
       // The archive's top entry is the basename of `rel`; it lands at the same relative place.
       // Each destination gets its own copy of the archive (streamed, never buffered whole),
       // and each is extracted under the same rules: the checkout's committed symlinks and
-      // file types are never written through or replaced.
+      // file types are never written through or replaced. The checkout goes first: an archive
+      // it refuses never reaches the run's artifact store, where a retry would restore it.
       const prefix = posix.dirname(posix.normalize(rel));
       let files: string[] = [];
-      for (const dest of [destDir, this.hostDir]) {
+      for (const dest of [this.hostDir, destDir]) {
         const tar = await this.archive(containerId, rel);
         files = await extractArchive(tar, { dest, prefix, label: `artifact ${rel}` });
       }

@@ -6,7 +6,7 @@ import { acquireRunnerLock, openStore, probeRunnerLock, type Store } from "../..
 import { buildApi } from "./api.js";
 import type { DaemonContext } from "./context.js";
 import { DeployGate } from "./deploy-gate.js";
-import { bindListen, closeServer, takeOver } from "./listen.js";
+import { bindListen, closeServer, openForRequests, takeOver } from "./listen.js";
 import { LiveBus } from "./live-logs.js";
 import { Metrics } from "./metrics.js";
 import { Poller } from "./poller.js";
@@ -151,6 +151,7 @@ async function assemble(
   const ctx: DaemonContext = { config, store, engine, bus, sources, scheduler, triggers, poller, metrics };
   const app = await buildApi(ctx, { serverFactory: (handler) => takeOver(server, handler), log });
   await app.ready();
+  openForRequests(server);
   undo.push(() => app.close());
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.listen.port;

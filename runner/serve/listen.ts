@@ -60,17 +60,32 @@ export async function bindListen(address: ListenAddress): Promise<Server> {
     server.listen({ host: address.host, port: address.port }, () => resolve());
   });
   // Once fastify takes over, the placeholder handler goes (see `takeOver`).
-  (server as Server & { slipwayStarting?: typeof starting }).slipwayStarting = starting;
+  (server as StartingServer).slipwayStarting = starting;
   return server;
 }
 
-/** Hands a bound server to fastify's request handler (its `serverFactory`). */
-export function takeOver(server: Server, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  const starting = (server as Server & { slipwayStarting?: (req: IncomingMessage, res: ServerResponse) => void })
-    .slipwayStarting;
-  if (starting) server.off("request", starting);
-  server.on("request", handler);
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+type StartingServer = Server & { slipwayStarting?: Handler; slipwayPending?: Handler };
+
+/**
+ * Fastify's `serverFactory`: remembers fastify's request handler without installing it. fastify
+ * calls the factory when the app is created, long before its routes are ready; a request
+ * handed to it then throws inside fastify and is never answered. `openForRequests` swaps the
+ * 503 placeholder for it once `app.ready()` has resolved.
+ */
+export function takeOver(server: Server, handler: Handler): Server {
+  (server as StartingServer).slipwayPending = handler;
   return server;
+}
+
+/** After `app.ready()`: requests go to fastify from now on. */
+export function openForRequests(server: Server): void {
+  const s = server as StartingServer;
+  if (!s.slipwayPending) return;
+  if (s.slipwayStarting) server.off("request", s.slipwayStarting);
+  server.on("request", s.slipwayPending);
+  s.slipwayStarting = undefined;
+  s.slipwayPending = undefined;
 }
 
 export async function closeServer(server: Server): Promise<void> {

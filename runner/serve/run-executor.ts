@@ -1,7 +1,7 @@
-import { cp, readdir, readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config, RepositoryConfig } from "../../config/index.js";
-import type { Engine } from "../../engine/index.js";
+import { type Engine, extractArchive } from "../../engine/index.js";
 import { formatProblem, PIPELINE_LIMITS, parsePipeline } from "../../pipelines/index.js";
 import { createMasker } from "../../secrets/index.js";
 import type { RunRow, Store } from "../../store/index.js";
@@ -16,6 +16,7 @@ import { isInterruption } from "./interruption.js";
 import { ServeError } from "./listen.js";
 import { type LiveBus, StageLogWriter } from "./live-logs.js";
 import { createPushHandler, type PushRecord } from "./push-stage.js";
+import { restoreArtifacts } from "./restore-artifacts.js";
 import type { SourceCache } from "./sources.js";
 
 /** Log stream of what happens before the first stage (checkout, pipeline problems). */
@@ -195,19 +196,4 @@ function daemonStages(deps: ExecutorDeps, repo: RepositoryConfig): StageRegistry
         onDeployed,
       ),
     );
-}
-
-/** Copies the original run's artifacts into this run's workspace and artifact dir. */
-async function restoreArtifacts(
-  dataDir: string,
-  originalId: string,
-  artifactsDir: string,
-  worktree: string,
-): Promise<void> {
-  const from = join(dataDir, "runs", originalId, "artifacts");
-  const stages = await readdir(from).catch(() => [] as string[]);
-  for (const stage of stages) {
-    await cp(join(from, stage), join(artifactsDir, stage), { recursive: true });
-    await cp(join(from, stage), worktree, { recursive: true });
-  }
 }
