@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { containPath, repoRelative } from "../engine/index.js";
 import { ComposeError } from "./errors.js";
+import type { PositionedFile } from "./positioned-file.js";
 import { untrustedFindings } from "./trust-rules.js";
 
 /** What the compose policy needs to know about one compose file of a pipeline. */
@@ -13,17 +14,6 @@ export interface ComposePolicyOptions {
   file: string;
   /** Whether the repository is trusted: untrusted stacks get no host-level powers. */
   trusted: boolean;
-}
-
-/** A parsed compose file with positions, for `file:line:col` messages. */
-export interface PositionedFile {
-  /** Repository-relative path, as messages show it. */
-  shown: string;
-  abs: string;
-  doc: Document;
-  value: Record<string, unknown>;
-  /** `file:line:col` of the key at `path` (or of its nearest existing ancestor). */
-  at(path: (string | number)[]): string;
 }
 
 const MAX_FILES = 64;

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { containPath, isContainmentError } from "../engine/index.js";
-import type { PositionedFile } from "./compose-policy.js";
 import type { ComposePosition } from "./errors.js";
+import type { PositionedFile } from "./positioned-file.js";
 
 /** One host-level power an untrusted compose file asks for. */
 export interface TrustFinding {
