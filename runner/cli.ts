@@ -9,6 +9,7 @@ commands:
   validate [FILE]                                  check a pipeline file (default ./slipway.yml)
   gc [--dry-run]                                   remove containers, networks and volumes of dead runs
   serve [--config FILE]                            the daemon: follows repositories, queue, API on :8080
+  demo [--keep-running] | demo --down              a sample repository through the daemon (develop, then v1.0)
 
 client commands (talk to a daemon at $SLIPWAY_URL with $SLIPWAY_TOKEN):
   trigger REPO REF        runs [--repo R] [--status S]        logs RUN [--follow]
@@ -29,6 +30,7 @@ const VERBS: Record<string, () => Promise<Verb>> = {
   validate: async () => (await import("./cli-validate.js")).validateCommand,
   gc: async () => (await import("./cli-local.js")).gcCommand,
   serve: async () => (await import("./cli-serve.js")).serveCommand,
+  demo: async () => (await import("./cli-demo.js")).demoCommand,
   trigger: async () => (await import("./cli-remote.js")).triggerCommand,
   runs: async () => (await import("./cli-remote.js")).runsCommand,
   logs: async () => (await import("./cli-remote.js")).logsCommand,

@@ -12,6 +12,8 @@ export const RUNNER_ERROR_CODES = {
   SLIPWAY_E_RUN_UNKNOWN_STAGE: "A retry or `--only` names a stage the pipeline does not have.",
   SLIPWAY_E_CLI_USAGE: "A command was given an unknown or malformed option (exit code 2).",
   SLIPWAY_E_API_UNREACHABLE: "The daemon at `SLIPWAY_URL` did not answer (connection refused, unknown host).",
+  SLIPWAY_E_DEMO:
+    "`slipway demo` could not set itself up: examples/hello-node missing, `docker-registry` exited, or its daemon answered an error.",
   SLIPWAY_E_API: "The server answered an error without a Slipway code (a proxy's error page, say).",
 } as const;
 
