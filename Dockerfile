@@ -61,11 +61,16 @@ COPY . ./
 RUN npm run build && npm run build:ui && rm -f dist/.tsbuildinfo
 
 # ---- runtime: Node, git, tini and compose, the compiled app and production dependencies.
+# compose v1 shells out to the `docker` CLI for `run`; Debian ships the CLI only inside the
+# engine package (docker.io), so only its /usr/bin/docker is unpacked (no daemon, no deps).
 FROM debian:bookworm-slim
 COPY --from=base /usr/local/share/ca-certificates/ /usr/local/share/ca-certificates/
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates git tini docker-compose \
  && update-ca-certificates \
+ && cd /tmp && apt-get download docker.io \
+ && dpkg-deb --fsys-tarfile docker.io_*.deb | tar -x -C / ./usr/bin/docker \
+ && rm -f /tmp/docker.io_*.deb && docker --version \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --create-home --shell /usr/sbin/nologin slipway
 COPY --from=base /usr/local/bin/node /usr/local/bin/node

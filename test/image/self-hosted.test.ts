@@ -170,12 +170,7 @@ describe("the self-hosted image", () => {
     if (statSync("/var/run/docker.sock").gid !== 0) expect(node?.trim().split(/\s+/)[1]).toBe("10001");
   });
 
-  // KNOWN DEFECT, asserted as failing so that it turns red once fixed: the integration stage
-  // fails inside the image because compose v1's `run` shells out to the `docker` CLI, which
-  // the image does not carry (Debian packages it only with the engine, docker.io). Build and
-  // package succeed. Fix: add a docker CLI to the runtime stage, or run the tests service
-  // detached and follow it through the engine API; then turn this back into `it`.
-  it.fails("a webhook starts a run that builds, packages and runs an integration stack", async () => {
+  it("a webhook starts a run that builds, packages and runs an integration stack", async () => {
     const run = await hook(first.url, "shipped", headOf(shipped.bare));
     const detail = await eventually(
       async () => {
