@@ -1,6 +1,8 @@
 import { join } from "node:path";
-import { sanitizeProjectName } from "../../compose/index.js";
+import { checkComposePolicy, sanitizeProjectName } from "../../compose/index.js";
+import { isSlipwayError } from "../../core/index.js";
 import { deployVersion, type EnvironmentTarget, isDeployError } from "../../deploy/index.js";
+import { containPath } from "../../engine/index.js";
 import type { DeployStage } from "../../pipelines/index.js";
 import type { DeploymentStore } from "../../store/index.js";
 import type { RunContext, StageOutcome } from "../stages/types.js";
@@ -31,12 +33,21 @@ export function createDeployHandler(
         return { ok: true, skipped: true, detail: `superseded by run #${turn.superseded}` };
       }
       if (signal.aborted) return { ok: false, cancelled: true, detail: "cancelled" };
+      // The same containment and trust rules as a test stack: an untrusted repository's
+      // environment gets no host bind mounts, privileges or host namespaces (docs/security.md).
+      const composeFile = await containPath({
+        root: ctx.workspaceDir,
+        path: env.compose,
+        what: "environment compose file",
+        kind: "file",
+      });
+      await checkComposePolicy({ checkout: ctx.workspaceDir, file: composeFile, trusted: ctx.trusted });
       const project = sanitizeProjectName(env.project ?? `${ctx.pipeline.name}-${stage.environment}`);
       const target: EnvironmentTarget = {
         repository,
         environment: env,
         project,
-        composeFile: join(ctx.workspaceDir, env.compose),
+        composeFile,
         version: ctx.version.version,
         variables: ctx.env,
       };
@@ -54,7 +65,7 @@ export function createDeployHandler(
       return { ok: true, detail: `${project} now runs ${ctx.version.version} (${row.outcome ?? "done"})` };
     } catch (err) {
       if (signal.aborted) return { ok: false, cancelled: true, detail: "cancelled" };
-      if (isDeployError(err)) {
+      if (isDeployError(err) || isSlipwayError(err)) {
         ctx.log(`${err.code}: ${err.message}`);
         return { ok: false, detail: `${err.code}: ${err.message.split("\n")[0]}` };
       }

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker } from "../helpers/image.js";
 import { composeFile, composePipeline, ProbeLab, type ProbeResult } from "./harness.js";
 
 /**
@@ -65,6 +66,28 @@ describe("security: trusted and untrusted repositories", () => {
       expectUntrusted(r, key, /c\.yml:4:\d+: /);
     });
   }
+
+  it("an environment's compose file gets the same rules: refused before anything is deployed", async () => {
+    const r = await lab.probe("env-bind-etc", {
+      files: {
+        "slipway.yml": [
+          "name: probe",
+          "stages:",
+          "  - { name: ship, deploy: staging, when: [feature] }",
+          "environments:",
+          "  staging: { compose: env.yml, project: probe-env-untrusted, when: [feature] }",
+          "",
+        ].join("\n"),
+        "env.yml": composeFile(["volumes:", '  - "/etc:/host:ro"']),
+      },
+    });
+    expect(r.run.status, r.logs).toBe("failed");
+    expect(r.stage("ship")?.detail ?? "").toMatch(/^SLIPWAY_E_COMPOSE_UNTRUSTED: /);
+    expect(r.errors).toMatch(/env\.yml:5:9: /);
+    expect(r.errors).toContain("trusted: true");
+    const leftovers = await docker("ps", "-aq", "--filter", "label=com.docker.compose.project=probe-env-untrusted");
+    expect(leftovers).toBe("");
+  });
 
   it("a bind mount through a committed symlink pointing at a host directory (extra)", async () => {
     const r = await probe(
