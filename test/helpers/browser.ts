@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,17 +8,20 @@ import { DASHBOARD_DIST } from "../../runner/serve/dashboard.js";
 export const CHROMIUM = "/usr/bin/chromium";
 
 /**
- * Whether the browser tests can run. Without Debian's chromium, or without a built dashboard,
- * they skip locally but FAIL under CI=true (the CI script installs chromium and `npm test`
- * builds the UI first).
+ * Whether the browser tests can run. A missing chromium is installed from Debian when the tests
+ * run as root (as PostgreSQL is provisioned for the store suite); without it, or without a built
+ * dashboard, they skip locally with a warning but FAIL under CI=true (`npm test` builds the UI
+ * first).
  */
 export function browserAvailable(): boolean {
+  provisionChromium();
   const missing = [
     existsSync(CHROMIUM) ? "" : `${CHROMIUM} (apt-get install -y chromium)`,
     existsSync(join(DASHBOARD_DIST, "index.html")) ? "" : "the built dashboard (npm run build:ui)",
   ].filter(Boolean);
   if (missing.length === 0) return true;
   if (process.env.CI === "true") throw new Error(`browser tests need ${missing.join(" and ")}`);
+  console.warn(`browser tests skipped: they need ${missing.join(" and ")}`);
   return false;
 }
 
@@ -56,4 +60,16 @@ export const SCREENSHOTS = join(import.meta.dirname, "..", "..", "docs", "screen
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return join(SCREENSHOTS, `${name}.png`);
+}
+
+/** Installs Debian's chromium when it is missing and the tests may (root, apt-get present). */
+function provisionChromium(): void {
+  if (existsSync(CHROMIUM) || process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  try {
+    execFileSync("apt-get", ["update", "-qq"], { env, stdio: "ignore", timeout: 600_000 });
+    execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], { env, stdio: "ignore", timeout: 900_000 });
+  } catch (err) {
+    console.warn(`could not install chromium: ${(err as Error).message}`);
+  }
 }
