@@ -1,7 +1,6 @@
-import { join } from "node:path";
 import { checkComposePolicy, sanitizeProjectName } from "../../compose/index.js";
 import { isSlipwayError } from "../../core/index.js";
-import { deployVersion, type EnvironmentTarget, isDeployError } from "../../deploy/index.js";
+import { deployVersion, type EnvironmentTarget } from "../../deploy/index.js";
 import { containPath } from "../../engine/index.js";
 import type { DeployStage } from "../../pipelines/index.js";
 import type { DeploymentStore } from "../../store/index.js";
@@ -65,7 +64,7 @@ export function createDeployHandler(
       return { ok: true, detail: `${project} now runs ${ctx.version.version} (${row.outcome ?? "done"})` };
     } catch (err) {
       if (signal.aborted) return { ok: false, cancelled: true, detail: "cancelled" };
-      if (isDeployError(err) || isSlipwayError(err)) {
+      if (isSlipwayError(err)) {
         ctx.log(`${err.code}: ${err.message}`);
         return { ok: false, detail: `${err.code}: ${err.message.split("\n")[0]}` };
       }
