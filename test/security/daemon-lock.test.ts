@@ -7,6 +7,7 @@ import { DockerEngine, LABEL } from "../../engine/index.js";
 import type { RunRow, StageRow } from "../../store/index.js";
 import { acquireRunnerLock } from "../../store/index.js";
 import { startCli, TEST_OWNER } from "../helpers/cli.js";
+import { testPostgresUrl } from "../helpers/postgres.js";
 import { API_TOKEN, createOrigin, eventually } from "../helpers/serve.js";
 
 const engine = new DockerEngine();
@@ -156,9 +157,9 @@ describe("security: one daemon per data dir (issue 7, probe 5)", () => {
 });
 
 describe("security: the PostgreSQL runner lock", () => {
-  const url = process.env.SLIPWAY_TEST_PG_URL ?? "postgres://slipway:slipway@127.0.0.1:5432/slipway_test";
-
   it("two daemons with one runner id on one database: the second is refused, naming the holder", async () => {
+    // The store suite's PostgreSQL, provisioned (built, started) when this file runs first.
+    const url = await testPostgresUrl();
     const runnerId = `${TEST_OWNER}-pglock-${process.pid}`;
     const a = mkdtempSync(join(tmpdir(), "slipway-pglock-a-"));
     const b = mkdtempSync(join(tmpdir(), "slipway-pglock-b-"));
