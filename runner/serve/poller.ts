@@ -3,6 +3,12 @@ import type { Store } from "../../store/index.js";
 import type { SourceCache } from "./sources.js";
 import { commitKey, follows, type Triggers } from "./triggers.js";
 
+export interface PollResult {
+  started: string[];
+  skipped: boolean;
+  error?: unknown;
+}
+
 /**
  * Polling with `git ls-remote`: a followed branch whose commit moved, or a new tag, queues a
  * run with the dedupe key `commit:<ref>:<sha>` (the one forge webhooks use too), so one commit
@@ -36,9 +42,13 @@ export class Poller {
     for (const t of this.timers.splice(0)) clearInterval(t);
   }
 
-  /** One poll of one repository; returns the refs that queued a run. */
-  async pollOnce(repo: RepositoryConfig): Promise<string[]> {
-    if (this.busy.has(repo.name)) return [];
+  /**
+   * One poll of one repository: the refs that queued a run, or the error that stopped the poll
+   * (also handed to `onError`, the daemon's log). `skipped` when a poll of the repository is
+   * already in flight: polls of one repository never overlap.
+   */
+  async pollOnce(repo: RepositoryConfig): Promise<PollResult> {
+    if (this.busy.has(repo.name)) return { started: [], skipped: true };
     this.busy.add(repo.name);
     try {
       const remote = (await this.sources.remoteRefs(repo)).filter((r) => follows(repo, r.ref));
@@ -59,10 +69,10 @@ export class Poller {
         seen.set(ref, sha);
         if (result.started && !result.duplicate) started.push(ref);
       }
-      return started;
+      return { started, skipped: false };
     } catch (err) {
       this.onError(repo.name, err);
-      return [];
+      return { started: [], skipped: false, error: err };
     } finally {
       this.busy.delete(repo.name);
     }

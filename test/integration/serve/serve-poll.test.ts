@@ -18,13 +18,24 @@ const PIPELINE = [
   "",
 ].join("\n");
 
-/** Three poll periods of `poll: 1s`: long enough for a wrongly repeated trigger to show. */
-const SETTLE_MS = 3_000;
-
-describe("slipway serve: polling with git ls-remote (poll: 1s)", () => {
+describe("slipway serve: polling with git ls-remote", () => {
   let origin: ReturnType<typeof createOrigin>;
   let daemon: TestDaemon;
-  const pollErrors: string[] = [];
+
+  /**
+   * One poll, driven by the test instead of the timer (`poll: 1h` keeps the timer out of the
+   * way after the daemon's first poll): the refs it queued a run for. A poll error fails the test.
+   */
+  async function poll(): Promise<string[]> {
+    const repo = daemon.ctx.config.repositories[0];
+    if (!repo) throw new Error("no repository configured");
+    for (;;) {
+      const result = await daemon.ctx.poller.pollOnce(repo);
+      if (result.error) throw result.error;
+      if (!result.skipped) return result.started;
+      await sleep(50); // the daemon's own first poll is still in flight
+    }
+  }
 
   const allRuns = async () =>
     (await daemon.api<{ runs: RunRow[] }>("GET", "/api/runs?repository=polled&limit=500")).body.runs;
@@ -47,14 +58,11 @@ describe("slipway serve: polling with git ls-remote (poll: 1s)", () => {
         "repositories:",
         "  - name: polled",
         `    url: ${origin.bare}`,
-        "    poll: 1s",
+        "    poll: 1h",
         "    webhook_secret: { env: HOOK_SECRET }",
         "",
       ].join("\n"),
     );
-    // The daemon's poll errors only reach its log; record them so a test can assert there were none.
-    const poller = daemon.ctx.poller as unknown as { onError: (repo: string, err: unknown) => void };
-    poller.onError = (repo, err) => pollErrors.push(`${repo}: ${(err as Error).message}`);
   });
   afterAll(async () => {
     await daemon?.stop();
@@ -62,18 +70,19 @@ describe("slipway serve: polling with git ls-remote (poll: 1s)", () => {
   });
 
   it("takes the first listing of a repository that never ran as the baseline: nothing runs", async () => {
-    await sleep(SETTLE_MS);
+    expect(await poll()).toEqual([]);
     expect(await allRuns()).toEqual([]);
-    expect(pollErrors).toEqual([]);
   });
 
   it("a new commit on develop starts exactly one run, which succeeds", async () => {
     const sha = await commitAndPush("develop", "2\n");
-    const run = await eventually(async () => (await allRuns()).find((r) => r.sha === sha), 15_000, "a poll run");
+    expect(await poll()).toEqual(["refs/heads/develop"]);
+    const run = (await allRuns()).find((r) => r.sha === sha);
     expect(run).toMatchObject({ trigger: "poll", ref: "refs/heads/develop", flowKind: "develop" });
-    expect(run.dedupeKey).toBe(`commit:refs/heads/develop:${sha}`);
-    expect((await daemon.waitForRun(run.id, 60_000)).run.status).toBe("success");
-    await sleep(SETTLE_MS);
+    expect(run?.dedupeKey).toBe(`commit:refs/heads/develop:${sha}`);
+    expect((await daemon.waitForRun(run?.id ?? "", 60_000)).run.status).toBe("success");
+    // The next poll sees the same commit: no second run.
+    expect(await poll()).toEqual([]);
     expect((await allRuns()).filter((r) => r.sha === sha)).toHaveLength(1);
   });
 
@@ -82,15 +91,12 @@ describe("slipway serve: polling with git ls-remote (poll: 1s)", () => {
     git(origin.work, "tag", "-a", "v2.0", "-m", "two");
     await gitAsync(origin.work, "push", "-q", "origin", "v2.0");
     const commit = git(origin.work, "rev-parse", "HEAD");
-    const run = await eventually(
-      async () => (await allRuns()).find((r) => r.ref === "refs/tags/v2.0"),
-      15_000,
-      "a tag run",
-    );
+    expect(await poll()).toEqual(["refs/tags/v2.0"]);
+    const run = (await allRuns()).find((r) => r.ref === "refs/tags/v2.0");
     // The poller reads the peeled commit of an annotated tag, not the tag object.
     expect(run).toMatchObject({ sha: commit, flowKind: "tag", trigger: "poll" });
-    expect((await daemon.waitForRun(run.id, 60_000)).run.status).toBe("success");
-    await sleep(SETTLE_MS);
+    expect((await daemon.waitForRun(run?.id ?? "", 60_000)).run.status).toBe("success");
+    expect(await poll()).toEqual([]);
     expect((await allRuns()).filter((r) => r.ref === "refs/tags/v2.0")).toHaveLength(1);
   });
 
@@ -110,7 +116,8 @@ describe("slipway serve: polling with git ls-remote (poll: 1s)", () => {
     expect([200, 201]).toContain(res.status);
     const { run } = (await res.json()) as { run: RunRow };
     await daemon.waitForRun(run.id, 60_000);
-    await sleep(SETTLE_MS);
+    // The poll finds the commit the webhook already ran: the shared dedupe key makes it a duplicate.
+    expect(await poll()).toEqual([]);
     expect((await allRuns()).filter((r) => r.sha === sha)).toHaveLength(1);
   });
 
@@ -119,7 +126,7 @@ describe("slipway serve: polling with git ls-remote (poll: 1s)", () => {
     const sha = await commitAndPush("random", "random\n");
     git(origin.work, "tag", "nightly");
     await gitAsync(origin.work, "push", "-q", "origin", "nightly");
-    await sleep(SETTLE_MS);
+    expect(await poll()).toEqual([]);
     const runs = await allRuns();
     expect(runs.filter((r) => r.sha === sha)).toEqual([]);
     expect(runs).toHaveLength(before);
@@ -127,13 +134,43 @@ describe("slipway serve: polling with git ls-remote (poll: 1s)", () => {
 
   it("a deleted branch causes neither an error nor a run", async () => {
     const sha = await commitAndPush("feature/short-lived", "short\n");
-    const run = await eventually(async () => (await allRuns()).find((r) => r.sha === sha), 15_000, "a feature run");
-    expect(run.flowKind).toBe("feature");
-    await daemon.waitForRun(run.id, 60_000);
+    expect(await poll()).toEqual(["refs/heads/feature/short-lived"]);
+    const run = (await allRuns()).find((r) => r.sha === sha);
+    expect(run?.flowKind).toBe("feature");
+    await daemon.waitForRun(run?.id ?? "", 60_000);
     const before = (await allRuns()).length;
     await gitAsync(origin.work, "push", "-q", "origin", "--delete", "feature/short-lived");
-    await sleep(SETTLE_MS);
+    // poll() throws on a poll error, so an empty answer is "no error and no run".
+    expect(await poll()).toEqual([]);
     expect(await allRuns()).toHaveLength(before);
-    expect(pollErrors).toEqual([]);
+  });
+});
+
+describe("slipway serve: the poll timer (poll: 1s)", () => {
+  it("polls on its own: a pushed commit starts a run without anyone asking", async () => {
+    const origin = createOrigin({ "slipway.yml": PIPELINE, VERSION: "1\n" });
+    const daemon = await startTestDaemon(
+      ["repositories:", "  - name: polled", `    url: ${origin.bare}`, "    poll: 1s", ""].join("\n"),
+    );
+    try {
+      git(origin.work, "checkout", "-q", "develop");
+      writeFileSync(join(origin.work, "VERSION"), "timer\n");
+      git(origin.work, "commit", "-qam", "timer");
+      await gitAsync(origin.work, "push", "-q", "origin", "develop");
+      const sha = git(origin.work, "rev-parse", "HEAD");
+      const run = await eventually(
+        async () =>
+          (await daemon.api<{ runs: RunRow[] }>("GET", "/api/runs?repository=polled")).body.runs.find(
+            (r) => r.sha === sha,
+          ),
+        30_000,
+        "a run started by the poll timer",
+      );
+      expect(run.trigger).toBe("poll");
+      await daemon.waitForRun(run.id, 60_000);
+    } finally {
+      await daemon.stop();
+      origin.cleanup();
+    }
   });
 });
