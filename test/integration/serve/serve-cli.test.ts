@@ -51,7 +51,15 @@ describe("slipway CLI verbs against a running daemon (trigger, runs, logs, cance
 
   const getRun = async (id: string) => (await daemon.api<{ run: RunRow }>("GET", `/api/runs/${id}`)).body.run;
 
-  let finished: RunRow;
+  let finished: RunRow | undefined;
+  /** A finished develop run: the trigger test's, or (when a test runs alone) one made for it. */
+  async function finishedRun(): Promise<RunRow> {
+    if (finished) return finished;
+    const { body } = await daemon.api<{ run: RunRow }>("POST", "/api/repos/cli/runs", { ref: "develop" });
+    finished = (await daemon.waitForRun(body.run.id, 120_000)).run;
+    expect(finished.status).toBe("success");
+    return finished;
+  }
 
   it("`slipway trigger` queues a run and names it; `slipway logs --follow` prints every stage live and ends with the run", async () => {
     const trigger = await runCli(["trigger", "cli", "develop"], env);
@@ -79,6 +87,7 @@ describe("slipway CLI verbs against a running daemon (trigger, runs, logs, cance
   });
 
   it("`slipway runs` lists the run; --status filters; a bad status is refused with the API's code", async () => {
+    const finished = await finishedRun();
     const runs = await runCli(["runs", "--repo", "cli"], env);
     expect(runs.code).toBe(0);
     const line = runs.stdout.split("\n").find((l) => l.startsWith(finished.id));
@@ -117,6 +126,7 @@ describe("slipway CLI verbs against a running daemon (trigger, runs, logs, cance
   });
 
   it("`slipway retry` queues a new run of the same commit, which runs", async () => {
+    const finished = await finishedRun();
     const retry = await runCli(["retry", finished.id], env);
     expect(retry.code).toBe(0);
     const id = /^queued retry ([0-9A-Z]{26}) \(#(\d+)\)$/m.exec(retry.stdout)?.[1] as string;
