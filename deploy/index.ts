@@ -1,5 +1,15 @@
 /** Public surface of `deploy/`: long-running environments (planners, executor, records). */
 
+export {
+  type BlueGreenPlan,
+  type BlueGreenState,
+  type BlueGreenStep,
+  type BlueGreenTarget,
+  COLOURS,
+  type Colour,
+  otherColour,
+  planBlueGreen,
+} from "./blue-green-plan.js";
 export { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
 export { drainAndRemove } from "./drain.js";
 export { DEPLOY_ERROR_CODES, DeployError, type DeployErrorCode, isDeployError } from "./errors.js";

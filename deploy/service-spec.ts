@@ -54,6 +54,7 @@ export function readServiceSpecs(
       rollback: settings.rollback,
     };
     if (env.strategy === "rolling") checkCoexistence(spec);
+    if (env.strategy === "blue-green") checkColours(spec);
     specs.push(spec);
   }
   return specs;
@@ -72,6 +73,22 @@ function checkCoexistence(spec: ServiceSpec): void {
     throw new DeployError(
       "SLIPWAY_E_DEPLOY_CONTAINER_NAME",
       `service ${spec.name} sets container_name "${spec.containerName}": it cannot have several replicas or be replaced start-first; remove container_name or use order: stop-first with 1 replica`,
+    );
+  }
+}
+
+/** Blue and green run side by side: neither may claim a fixed host port or container name. */
+function checkColours(spec: ServiceSpec): void {
+  if (spec.fixedHostPorts.length > 0) {
+    throw new DeployError(
+      "SLIPWAY_E_DEPLOY_FIXED_PORT",
+      `service ${spec.name} publishes fixed host port(s) ${spec.fixedHostPorts.join(", ")}: under blue-green both colours run at once, so only Slipway's proxy publishes a port (blue_green.publish); remove the port or let the engine choose it ("127.0.0.1::80")`,
+    );
+  }
+  if (spec.containerName !== undefined) {
+    throw new DeployError(
+      "SLIPWAY_E_DEPLOY_CONTAINER_NAME",
+      `service ${spec.name} sets container_name "${spec.containerName}": under blue-green both colours run at once; remove container_name`,
     );
   }
 }
