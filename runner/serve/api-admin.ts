@@ -1,11 +1,8 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { ROUTES } from "../../api-schema/index.js";
 import { actorOf, requestActor } from "./api-auth.js";
+import { API_ERROR, sendError } from "./api-errors.js";
 import type { DaemonContext } from "./context.js";
-
-function apiError(reply: FastifyReply, status: number, code: string, message: string) {
-  return reply.code(status).send({ error: code, message });
-}
 
 /** Who am I, the audit log, and store-issued API tokens (create, list, revoke). */
 export function registerAdminRoutes(app: FastifyInstance, ctx: DaemonContext): void {
@@ -18,7 +15,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DaemonContext): v
   app.get<{ Querystring: { limit?: string } }>("/api/audit", { schema: ROUTES.listAudit }, async (req, reply) => {
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
     if (limit < 1 || limit > 1000) {
-      return apiError(reply, 400, "SLIPWAY_E_API_BAD_QUERY", "limit must be an integer from 1 to 1000");
+      return sendError(reply, API_ERROR.BAD_QUERY, "limit must be an integer from 1 to 1000");
     }
     return { events: await ctx.store.listAuditEvents(limit) };
   });
@@ -38,7 +35,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: DaemonContext): v
 
   app.delete<{ Params: { id: string } }>("/api/tokens/:id", { schema: ROUTES.revokeToken }, async (req, reply) => {
     const revoked = await ctx.store.revokeApiToken(req.params.id);
-    if (!revoked) return apiError(reply, 404, "SLIPWAY_E_API_NOT_FOUND", `no unrevoked token ${req.params.id}`);
+    if (!revoked) return sendError(reply, API_ERROR.NOT_FOUND, `no unrevoked token ${req.params.id}`);
     await ctx.store.addAuditEvent({ actor: actorOf(req), action: "token-revoke", target: req.params.id });
     return { revoked, id: req.params.id };
   });

@@ -86,12 +86,7 @@ export function installContract(app: FastifyInstance, onInternal: (err: Error, r
   app.addHook("onRequest", async (req, reply) => {
     const path = req.url.split("?")[0] ?? "";
     if (path.startsWith("/api/") && path.split("/").some((segment) => segment.length > MAX_SEGMENT)) {
-      return send(
-        reply,
-        414,
-        "SLIPWAY_E_API_URI_TOO_LONG",
-        `a path segment of the URL is over ${MAX_SEGMENT} characters`,
-      );
+      return send(reply, 414, API_ERROR.URI_TOO_LONG, `a path segment of the URL is over ${MAX_SEGMENT} characters`);
     }
   });
   // A parameter given twice (`?limit=1&limit=2`) is ambiguous: refuse it instead of guessing.

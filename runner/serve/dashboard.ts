@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
+import { API_ERROR, sendError } from "./api-errors.js";
 
 /**
  * The built dashboard (`npm run build:ui` writes it to `dashboard/dist` at the package root):
@@ -28,9 +29,7 @@ export async function registerDashboard(app: FastifyInstance, dist = DASHBOARD_D
   // Every other GET outside /api is a page of the app; under /api it stays the API's JSON 404.
   app.get("/*", { schema: { hide: true } }, (req, reply) => {
     if (req.url === "/api" || req.url.startsWith("/api/")) {
-      return reply
-        .code(404)
-        .send({ error: "SLIPWAY_E_API_NOT_FOUND", message: `no route ${req.method} ${req.url.slice(0, 200)}` });
+      return sendError(reply, API_ERROR.NOT_FOUND, `no route ${req.method} ${req.url.slice(0, 200)}`);
     }
     reply.header("content-type", "text/html; charset=utf-8").header("cache-control", "no-cache");
     return built ? reply.sendFile("index.html") : reply.send(NOT_BUILT);
