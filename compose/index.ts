@@ -19,7 +19,7 @@ export {
   isComposeError,
 } from "./errors.js";
 export { type JUnitCounts, type JUnitSummary, parseJUnit, summariseJUnit } from "./junit.js";
-export { type CollectedJUnit, collectJUnit, globToRegExp, staticPrefix } from "./junit-collect.js";
+export { type CollectedJUnit, collectJUnit, copyRoot } from "./junit-collect.js";
 export { buildOverride, mergeLabels, type StackFile, type StackFileOptions } from "./override.js";
 export { LOOPBACK, type PortRewrite, rewritePort, splitPortSpec } from "./ports.js";
 export { parseWaitChecks, probeScript, runProbes, type WaitCheck } from "./probes.js";

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
+import { globBase, globStaysInside, pathGlob } from "../core/index.js";
 import { type Engine, extractArchive } from "../engine/index.js";
 import { isComposeError } from "./errors.js";
 import { type JUnitCounts, parseJUnit } from "./junit.js";
@@ -38,9 +39,16 @@ export interface CollectedJUnit {
  */
 export async function collectJUnit(opts: JUnitCollectOptions): Promise<CollectedJUnit> {
   const result: CollectedJUnit = { files: [], counts: [], problems: [] };
-  if (opts.patterns.length === 0) return result;
-  const matchers = opts.patterns.map(globToRegExp);
-  const prefixes = [...new Set(opts.patterns.map(staticPrefix))];
+  const patterns: string[] = [];
+  for (const pattern of opts.patterns) {
+    if (globStaysInside(pattern)) patterns.push(pattern);
+    else result.problems.push(`${pattern}: a JUnit glob is relative to the workspace and may not leave it`);
+  }
+  if (patterns.length === 0) return result;
+  const matchers = patterns.map(pathGlob);
+  const wanted = new Set(patterns.map(copyRoot));
+  // A glob that may match anywhere copies the whole workspace once; nothing else is needed then.
+  const roots = wanted.has("") ? [""] : [...wanted];
   await opts.engine.ensureImage(opts.image);
   const id = await opts.engine.createContainer({
     image: opts.image,
@@ -50,24 +58,25 @@ export async function collectJUnit(opts: JUnitCollectOptions): Promise<Collected
   });
   try {
     const seen = new Set<string>();
-    for (const prefix of prefixes) {
-      const source = prefix === "" ? opts.mountPath : posix.join(opts.mountPath, prefix);
+    for (const root of roots) {
+      const source = root === "" ? opts.mountPath : posix.join(opts.mountPath, root);
       let tar: NodeJS.ReadableStream;
       try {
         tar = await opts.engine.copyFromContainer(id, source);
       } catch {
         continue; // Nothing at that path: the tests wrote no report there.
       }
-      // Archive entries start with the copied directory's own name; re-anchor them to the
-      // workspace. Only matching files are written, through the one safe extractor.
+      // Archive entries start with the copied directory's own name, which for a top-level
+      // root is already its workspace-relative name; the workspace itself is stripped. Only
+      // regular files that match are written, through the one safe extractor: a symlink is
+      // never a match, so none is followed out of the workspace.
       const written = await extractArchive(tar, {
         dest: opts.artifactsDir,
-        strip: prefix === "" ? 1 : 0,
-        prefix: prefix === "" ? "" : posix.dirname(prefix),
-        label: `junit ${prefix || "."}`,
+        strip: root === "" ? 1 : 0,
+        label: `junit ${root || "."}`,
         select: (relToWorkspace, header) => {
           if (header.type !== "file") return false;
-          if (seen.has(relToWorkspace) || !matchers.some((re) => re.test(relToWorkspace))) return false;
+          if (seen.has(relToWorkspace) || !matchers.some((match) => match(relToWorkspace))) return false;
           if (opts.since && header.mtime && header.mtime.getTime() < opts.since.getTime() - 2000) return false;
           seen.add(relToWorkspace);
           return true;
@@ -89,37 +98,13 @@ export async function collectJUnit(opts: JUnitCollectOptions): Promise<Collected
   return result;
 }
 
-/** The directory part of a glob before its first wildcard (`reports/unit/*.xml` → `reports/unit`). */
-export function staticPrefix(glob: string): string {
-  const parts = normalizeGlob(glob).split("/");
-  const fixed: string[] = [];
-  for (const part of parts.slice(0, -1)) {
-    if (/[*?[{]/.test(part)) break;
-    fixed.push(part);
-  }
-  return fixed.join("/");
-}
-
-/** Workspace-relative glob → RegExp: `**` spans directories, `*` and `?` do not, `{a,b}` alternates. */
-export function globToRegExp(glob: string): RegExp {
-  const g = normalizeGlob(glob);
-  let re = "";
-  for (let i = 0; i < g.length; i++) {
-    const ch = g[i] ?? "";
-    if (ch === "*" && g[i + 1] === "*") {
-      const slash = g[i + 2] === "/";
-      re += slash ? "(?:.*/)?" : ".*";
-      i += slash ? 2 : 1;
-    } else if (ch === "*") re += "[^/]*";
-    else if (ch === "?") re += "[^/]";
-    else if (ch === "{") re += "(?:";
-    else if (ch === "}") re += ")";
-    else if (ch === ",") re += "|";
-    else re += ch.replace(/[.+^$()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
-}
-
-function normalizeGlob(glob: string): string {
-  return glob.trim().replace(/^\.\//, "").replace(/^\/+/, "");
+/**
+ * What to copy out of the workspace for a glob: the first segment of its static base
+ * (`reports/unit/*.xml` → `reports`), or the whole workspace. Never deeper: the engine
+ * resolves symlinks in the middle of an archive path, so copying `reports/unit` when
+ * `reports` is a committed link to `/etc` would read outside the workspace. The last
+ * segment of a path it does not follow: that link arrives as a link, and links never match.
+ */
+export function copyRoot(pattern: string): string {
+  return globBase(pattern).split("/")[0] ?? "";
 }

@@ -12,3 +12,4 @@ export {
   SlipwayError,
   type SlipwayErrorOptions,
 } from "./errors.js";
+export { type GlobMatcher, globBase, globStaysInside, nameGlob, pathGlob } from "./glob.js";

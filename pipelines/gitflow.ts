@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { nameGlob } from "../core/index.js";
 import type { FlowConfig, FlowKind } from "./types.js";
 
 /** What a git ref means under git-flow. */
@@ -18,12 +19,9 @@ export function defaultFlow(): FlowConfig {
   return { develop: "develop", main: "main", feature: "feature/", release: "release/", hotfix: "hotfix/", tag: "v*" };
 }
 
-/** Shell-style glob with `*` (any run, `/` included, as tags are flat names) and `?`. */
+/** A branch or tag glob (core's `nameGlob`: `*` spans `/` too, as ref names are flat strings). */
 export function globMatch(pattern: string, text: string): boolean {
-  const source = [...pattern]
-    .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${source}$`, "s").test(text);
+  return nameGlob(pattern)(text);
 }
 
 const MAIN_ALIASES = ["main", "master"];

@@ -68,7 +68,8 @@ describe("globMatch", () => {
     ["v?.?", "v1.2", true],
     ["v?.?", "v1.22", false],
     ["v1.*", "v1x2", false],
-    ["*", "", true],
+    // A ref name is never empty (git refuses one); what matters is that `*` spans `/`.
+    ["*", "feature/a/b", true],
   ])("%s ~ %s = %s", (pattern, text, expected) => {
     expect(globMatch(pattern, text)).toBe(expected);
   });
