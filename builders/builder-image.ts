@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { lstat, readFile, readlink } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { containPath, type Engine, EngineError, listContextFiles } from "../engine/index.js";
 import type { BuilderDef } from "../pipelines/index.js";
 import { BuilderError } from "./errors.js";
+import { extraCaCertificates } from "./extra-cas.js";
 
 /**
  * Slipway's own builder Dockerfiles: `builders/catalog/<name>/<version>/Dockerfile` of the
@@ -94,19 +96,48 @@ export async function resolveBuilderImage(
     });
     await containPath({ root: repoRoot, path: def.dockerfile, what: `builder ${def.name}: dockerfile`, kind: "file" });
   }
-  const source = builderSource(def, repoRoot);
-  if (!source) throw new BuilderError("SLIPWAY_E_BUILDER_NOT_IN_CATALOG", `builder ${def.name} has no source`);
-  if (def.catalog) {
-    try {
-      await readFile(join(source.context, source.dockerfile));
-    } catch (err) {
-      throw new BuilderError(
-        "SLIPWAY_E_BUILDER_NOT_IN_CATALOG",
-        `builder ${def.name}: Slipway's catalog has no ${def.catalog}/${def.version}`,
-        { cause: err },
-      );
-    }
+  const declared = builderSource(def, repoRoot);
+  if (!declared) throw new BuilderError("SLIPWAY_E_BUILDER_NOT_IN_CATALOG", `builder ${def.name} has no source`);
+  if (!def.catalog) return buildOrReuse(engine, def, declared, onLine, signal);
+  try {
+    await readFile(join(declared.context, declared.dockerfile));
+  } catch (err) {
+    throw new BuilderError(
+      "SLIPWAY_E_BUILDER_NOT_IN_CATALOG",
+      `builder ${def.name}: Slipway's catalog has no ${def.catalog}/${def.version}`,
+      { cause: err },
+    );
   }
+  const context = await catalogContext(declared.context);
+  try {
+    return await buildOrReuse(engine, def, { context, dockerfile: declared.dockerfile }, onLine, signal);
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A catalog entry's build context: its files plus `certs/` holding the extra CAs of the
+ * machine Slipway runs on (builders/extra-cas.ts), which the catalog Dockerfiles trust before
+ * they download anything. The CAs are part of the content hash: a new proxy CA rebuilds.
+ */
+async function catalogContext(entry: string): Promise<string> {
+  const context = await mkdtemp(join(tmpdir(), "slipway-catalog-"));
+  await cp(entry, context, { recursive: true });
+  await mkdir(join(context, "certs"), { recursive: true });
+  // Never empty, so the Dockerfiles' `COPY certs/` works with no extra CA at all.
+  await writeFile(join(context, "certs", "README"), "Extra CA certificates added by Slipway (*.crt).\n");
+  for (const ca of await extraCaCertificates()) await writeFile(join(context, "certs", ca.name), ca.pem);
+  return context;
+}
+
+async function buildOrReuse(
+  engine: Engine,
+  def: BuilderDef,
+  source: BuilderSource,
+  onLine: (line: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<ResolvedBuilder> {
   const ref = `slipway-builder/${repoName(def.name)}:${repoName(def.version)}-${await contentHash(source, def.version)}`;
   const existing = await engine.imageId(ref);
   if (existing) return { ref, imageId: existing, built: false };

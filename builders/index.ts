@@ -7,6 +7,7 @@ export {
   resolveBuilderImage,
 } from "./builder-image.js";
 export { BUILDER_ERROR_CODES, BuilderError, type BuilderErrorCode } from "./errors.js";
+export { DEFAULT_CA_DIR, type ExtraCa, extraCaCertificates } from "./extra-cas.js";
 export { ociLabels, type PackageSpec, packageImage } from "./package-image.js";
 export {
   runStep,
