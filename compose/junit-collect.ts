@@ -85,9 +85,11 @@ export async function collectJUnit(opts: JUnitCollectOptions): Promise<Collected
       for (const relToWorkspace of written) {
         result.files.push(relToWorkspace);
         try {
-          result.counts.push(parseJUnit(await readFile(join(opts.artifactsDir, relToWorkspace), "utf8")));
+          const xml = await readFile(join(opts.artifactsDir, relToWorkspace), "utf8");
+          result.counts.push(parseJUnit(xml, relToWorkspace));
         } catch (err) {
-          result.problems.push(`${relToWorkspace}: ${isComposeError(err) ? err.message : String(err)}`);
+          // parseJUnit's messages already start with the file; a read error's do not.
+          result.problems.push(isComposeError(err) ? err.message : `${relToWorkspace}: ${String(err)}`);
         }
       }
     }

@@ -1,4 +1,7 @@
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { ComposeError } from "./errors.js";
+
+const ATTRS = "$attributes";
 
 /** Test counts of one JUnit XML file, or of several added up. */
 export interface JUnitCounts {
@@ -20,95 +23,94 @@ export interface JUnitSummary {
   files: string[];
 }
 
-const TAG = /<(\/?)(testsuites|testsuite|testcase|failure|error|skipped)\b((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g;
+const ZERO: JUnitCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
 
 /**
- * Counts the tests of a JUnit XML report, as written by JUnit/Surefire, pytest, go-junit-report,
- * jest-junit, mocha and friends. Small on purpose (no XML dependency): comments and CDATA are
- * dropped, then the tags that matter are scanned. Totals come from the outermost element that
- * carries them: `<testsuites tests=..>` if present, else each top-level `<testsuite tests=..>`,
- * else the `<testcase>` elements and their `<failure>`/`<error>`/`<skipped>` children.
+ * Attributes are grouped apart from child elements because JUnit uses the same names for
+ * both (`<testsuite skipped="1">` and `<testcase><skipped/></testcase>`). Numeric character
+ * references (`&#55;`) are decoded only by the `htmlEntities` switch; the named XML ones
+ * (`&lt;`) always are, and DOCTYPE entities stay within fast-xml-parser's expansion limits.
  */
-export function parseJUnit(xml: string): JUnitCounts {
-  const text = xml.replace(/<!--[\s\S]*?-->/g, "").replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, "");
-  let sawRoot = false;
-  let suitesTotals: JUnitCounts | undefined;
-  const total: JUnitCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-  let suiteDepth = 0;
-  // Per top-level suite: attribute totals if it has them, else counted test cases.
-  let suiteAttrs: JUnitCounts | undefined;
-  let counted: JUnitCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-  let caseOutcome: "ok" | "failure" | "error" | "skipped" = "ok";
-  let inCase = false;
-  const closeCase = () => {
-    if (!inCase) return;
-    inCase = false;
-    counted.tests++;
-    if (caseOutcome === "failure") counted.failures++;
-    else if (caseOutcome === "error") counted.errors++;
-    else if (caseOutcome === "skipped") counted.skipped++;
-  };
-  const closeSuite = () => {
-    closeCase();
-    add(total, suiteAttrs ?? counted);
-    suiteAttrs = undefined;
-    counted = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-  };
-  for (const match of text.matchAll(TAG)) {
-    const [, closing, name, attrText = "", selfClosing] = match;
-    if (name === "testsuites") {
-      sawRoot = true;
-      if (!closing) suitesTotals = countsFrom(attributes(attrText));
-      continue;
-    }
-    if (name === "testsuite") {
-      sawRoot = true;
-      if (closing) {
-        suiteDepth--;
-        if (suiteDepth === 0) closeSuite();
-        continue;
-      }
-      suiteDepth++;
-      if (suiteDepth === 1) suiteAttrs = countsFrom(attributes(attrText));
-      if (selfClosing) {
-        suiteDepth--;
-        if (suiteDepth === 0) closeSuite();
-      }
-      continue;
-    }
-    if (name === "testcase") {
-      if (closing) {
-        closeCase();
-        continue;
-      }
-      closeCase();
-      inCase = true;
-      caseOutcome = "ok";
-      if (selfClosing) closeCase();
-      continue;
-    }
-    if (!closing && inCase && caseOutcome === "ok")
-      caseOutcome = name === "skipped" ? "skipped" : (name as "failure" | "error");
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributesGroupName: ATTRS,
+  attributeNamePrefix: "",
+  parseAttributeValue: false,
+  htmlEntities: true,
+  isArray: (name) => name === "testsuite" || name === "testcase",
+});
+
+type Element = { [ATTRS]?: Record<string, string>; testsuite?: Node[]; testcase?: Node[] } & Record<string, unknown>;
+/** An element without attributes or children parses as "" (or its text). */
+type Node = Element | string;
+
+/**
+ * Counts the tests of a JUnit XML report, as written by JUnit/Surefire, pytest,
+ * go-junit-report, jest-junit, mocha and friends, through fast-xml-parser. Totals come from
+ * the outermost element that carries them: `<testsuites tests=..>` if present, else each
+ * top-level `<testsuite>`: its own `tests=..` attributes, or else its nested suites and test
+ * cases counted the same way (a case with a `<failure>`, `<error>` or `<skipped>` child).
+ * `file` names the report in errors: a malformed file is SLIPWAY_E_COMPOSE_JUNIT at
+ * `file:line:column`.
+ */
+export function parseJUnit(xml: string, file = "JUnit report"): JUnitCounts {
+  const verdict = XMLValidator.validate(xml);
+  if (verdict !== true) {
+    const { line, col, msg } = verdict.err;
+    throw new ComposeError("SLIPWAY_E_COMPOSE_JUNIT", `${file}:${line}:${col}: not well-formed XML: ${msg}`, {
+      position: { file, line, column: col },
+    });
   }
-  // A file holding bare <testcase> elements without any suite still counts.
-  closeCase();
-  if (counted.tests > 0) add(total, counted);
-  if (!sawRoot && total.tests === 0) {
-    throw new ComposeError("SLIPWAY_E_COMPOSE_JUNIT", "not a JUnit XML report: no <testsuites> or <testsuite> element");
+  const doc = parser.parse(xml) as Record<string, unknown>;
+  if (doc.testsuites !== undefined) {
+    const root = asElement(doc.testsuites as Node);
+    return countsFrom(root[ATTRS]) ?? sum((root.testsuite ?? []).map(suiteCounts));
   }
-  return suitesTotals ?? total;
+  if (doc.testsuite !== undefined) return sum((doc.testsuite as Node[]).map(suiteCounts));
+  // A lone <testcase> root (some tools write one file per case) still counts.
+  if (doc.testcase !== undefined) return sum((doc.testcase as Node[]).map(caseCounts));
+  throw new ComposeError(
+    "SLIPWAY_E_COMPOSE_JUNIT",
+    `${file}: not a JUnit XML report: no <testsuites> or <testsuite> element`,
+  );
+}
+
+function suiteCounts(node: Node): JUnitCounts {
+  const suite = asElement(node);
+  return (
+    countsFrom(suite[ATTRS]) ??
+    sum([...(suite.testsuite ?? []).map(suiteCounts), ...(suite.testcase ?? []).map(caseCounts)])
+  );
+}
+
+function caseCounts(node: Node): JUnitCounts {
+  const c = asElement(node);
+  // The first outcome wins, as a case has one; a failure with a skipped marker is a failure.
+  if (c.failure !== undefined) return { ...ZERO, tests: 1, failures: 1 };
+  if (c.error !== undefined) return { ...ZERO, tests: 1, errors: 1 };
+  if (c.skipped !== undefined) return { ...ZERO, tests: 1, skipped: 1 };
+  return { ...ZERO, tests: 1 };
+}
+
+function asElement(node: Node): Element {
+  return typeof node === "object" && node !== null ? node : {};
+}
+
+function sum(parts: JUnitCounts[]): JUnitCounts {
+  const total = { ...ZERO };
+  for (const part of parts) add(total, part);
+  return total;
 }
 
 /** Adds up several files' counts into the stage's summary. */
 export function summariseJUnit(counts: JUnitCounts[], files: string[]): JUnitSummary {
-  const sum: JUnitCounts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-  for (const c of counts) add(sum, c);
+  const total = sum(counts);
   return {
-    tests: sum.tests,
-    passed: Math.max(0, sum.tests - sum.failures - sum.errors - sum.skipped),
-    failed: sum.failures,
-    errors: sum.errors,
-    skipped: sum.skipped,
+    tests: total.tests,
+    passed: Math.max(0, total.tests - total.failures - total.errors - total.skipped),
+    failed: total.failures,
+    errors: total.errors,
+    skipped: total.skipped,
     files,
   };
 }
@@ -121,7 +123,7 @@ function add(into: JUnitCounts, from: JUnitCounts): void {
 }
 
 /** Counts from `tests`/`failures`/`errors`/`skipped` (or `disabled`) attributes; undefined without `tests`. */
-function countsFrom(attrs: Record<string, string>): JUnitCounts | undefined {
+function countsFrom(attrs: Record<string, string> = {}): JUnitCounts | undefined {
   const tests = toInt(attrs.tests);
   if (tests === undefined) return undefined;
   return {
@@ -130,14 +132,6 @@ function countsFrom(attrs: Record<string, string>): JUnitCounts | undefined {
     errors: toInt(attrs.errors) ?? 0,
     skipped: toInt(attrs.skipped) ?? toInt(attrs.skips) ?? toInt(attrs.disabled) ?? 0,
   };
-}
-
-function attributes(text: string): Record<string, string> {
-  const attrs: Record<string, string> = {};
-  for (const m of text.matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-    attrs[m[1] ?? ""] = m[2] ?? m[3] ?? "";
-  }
-  return attrs;
 }
 
 function toInt(value: string | undefined): number | undefined {

@@ -116,6 +116,16 @@ describe("collectJUnit", () => {
     expect(asked.sort()).toEqual([`${MOUNT}/out`, `${MOUNT}/reports`]);
   });
 
+  it("a malformed report is a problem naming its workspace path; the others still count", async () => {
+    write("reports/good.xml", REPORT(2));
+    write("reports/bad.xml", "<testsuite tests='1'><testcase></testsuite>");
+    const got = await collect(["reports/*.xml"]);
+    expect(got.files).toEqual(["reports/bad.xml", "reports/good.xml"]);
+    expect(got.counts).toEqual([{ tests: 2, failures: 0, errors: 0, skipped: 0 }]);
+    expect(got.problems).toHaveLength(1);
+    expect(got.problems[0]).toMatch(/^reports\/bad\.xml:1:\d+: not well-formed XML/);
+  });
+
   it.each([
     ["reports/unit/*.xml", "reports"],
     ["**/junit.xml", ""],
