@@ -4,6 +4,9 @@ export {
   ApiToken,
   Artifact,
   AuditEvent,
+  DELIVERY_STATUS_VALUES,
+  Delivery,
+  DeliveryAttempt,
   ErrorBody,
   FLOW_KIND_VALUES,
   GitRef,
@@ -16,6 +19,7 @@ export {
   Stage,
   TestReport,
   TRIGGER_VALUES,
+  Webhook,
 } from "./models.js";
 export { ROUTES, type RouteName } from "./routes.js";
 export type * from "./types.js";

@@ -148,6 +148,78 @@ export const GitRef = {
   required: ["name", "ref", "sha"],
 } as const;
 
+export const DELIVERY_STATUS_VALUES = ["pending", "delivered", "failed"] as const;
+
+/** An outbound webhook delivery (docs/notifications.md); its body only in the detail answer. */
+export const Delivery = {
+  type: "object",
+  properties: {
+    id: str,
+    eventId: str,
+    webhook: str,
+    event: str,
+    repository: nullableStr,
+    runId: nullableStr,
+    deploymentId: nullableStr,
+    owner: str,
+    format: str,
+    status: { type: "string", enum: DELIVERY_STATUS_VALUES },
+    attempts: int,
+    maxAttempts: int,
+    nextAttemptAt: nullableInt,
+    lastStatusCode: nullableInt,
+    lastError: nullableStr,
+    redeliveryOf: nullableStr,
+    createdAt: int,
+    updatedAt: int,
+    finishedAt: nullableInt,
+  },
+  required: [
+    "id",
+    "eventId",
+    "webhook",
+    "event",
+    "repository",
+    "runId",
+    "deploymentId",
+    "owner",
+    "format",
+    "status",
+    "attempts",
+    "maxAttempts",
+    "nextAttemptAt",
+    "lastStatusCode",
+    "lastError",
+    "redeliveryOf",
+    "createdAt",
+    "updatedAt",
+    "finishedAt",
+  ],
+} as const;
+
+/** One HTTP attempt of a delivery. */
+export const DeliveryAttempt = {
+  type: "object",
+  properties: { seq: int, startedAt: int, durationMs: int, statusCode: nullableInt, error: nullableStr },
+  required: ["seq", "startedAt", "durationMs", "statusCode", "error"],
+} as const;
+
+/** A configured webhook as the API shows it: never its URL (a chat URL is a credential) nor its secret. */
+export const Webhook = {
+  type: "object",
+  properties: {
+    name: str,
+    repository: nullableStr,
+    format: str,
+    events: { type: "array", items: str },
+    signed: { type: "boolean" },
+    timeoutSeconds: { type: "number" },
+    maxAttempts: int,
+    backoffSeconds: { type: "number" },
+  },
+  required: ["name", "repository", "format", "events", "signed", "timeoutSeconds", "maxAttempts", "backoffSeconds"],
+} as const;
+
 /** One message of `GET /api/events`: a run's row after a change, with its stages. */
 export const RunEvent = {
   type: "object",

@@ -2,6 +2,9 @@ import {
   ApiToken,
   Artifact,
   AuditEvent,
+  DELIVERY_STATUS_VALUES,
+  Delivery,
+  DeliveryAttempt,
   ErrorBody,
   FLOW_KIND_VALUES,
   GitRef,
@@ -11,6 +14,7 @@ import {
   Run,
   Stage,
   TestReport,
+  Webhook,
 } from "./models.js";
 
 /**
@@ -244,6 +248,52 @@ export const ROUTES = {
       200: { type: "object", properties: { revoked: { type: "boolean" }, id: text }, required: ["revoked", "id"] },
       ...errors,
     },
+  },
+  listWebhooks: {
+    summary: "Configured outbound webhooks (without URLs or secrets)",
+    tags: ["notifications"],
+    response: {
+      200: { type: "object", properties: { webhooks: { type: "array", items: Webhook } }, required: ["webhooks"] },
+      ...errors,
+    },
+  },
+  listDeliveries: {
+    summary: "Outbound webhook deliveries, newest first",
+    tags: ["notifications"],
+    querystring: {
+      type: "object",
+      properties: {
+        webhook: text,
+        status: { type: "string", enum: DELIVERY_STATUS_VALUES },
+        run: text,
+        limit: { type: "string", pattern: "^[0-9]+$" },
+        before: text,
+      },
+      additionalProperties: false,
+    },
+    response: {
+      200: { type: "object", properties: { deliveries: { type: "array", items: Delivery } }, required: ["deliveries"] },
+      ...errors,
+    },
+  },
+  getDelivery: {
+    summary: "A delivery with its body and every attempt",
+    tags: ["notifications"],
+    params: idParams,
+    response: {
+      200: {
+        type: "object",
+        properties: { delivery: Delivery, body: text, attempts: { type: "array", items: DeliveryAttempt } },
+        required: ["delivery", "body", "attempts"],
+      },
+      ...errors,
+    },
+  },
+  redeliver: {
+    summary: "Send a delivery's body again, as a new delivery with the same event id",
+    tags: ["notifications"],
+    params: idParams,
+    response: { 201: { type: "object", properties: { delivery: Delivery }, required: ["delivery"] }, ...errors },
   },
   hook: {
     summary: "Forge webhook (GitHub, Gitea, GitLab, plain JSON); body read raw, see docs/webhooks.md",

@@ -12,6 +12,9 @@ export type ApiTokenJson = FromSchema<typeof M.ApiToken>;
 export type NewApiTokenJson = FromSchema<typeof M.NewApiToken>;
 export type RepositoryJson = FromSchema<typeof M.Repository>;
 export type RunEventJson = FromSchema<typeof M.RunEvent>;
+export type DeliveryJson = FromSchema<typeof M.Delivery>;
+export type DeliveryAttemptJson = FromSchema<typeof M.DeliveryAttempt>;
+export type WebhookJson = FromSchema<typeof M.Webhook>;
 export type ErrorJson = FromSchema<typeof M.ErrorBody>;
 
 type Routes = typeof ROUTES;

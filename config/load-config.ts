@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { readEnv } from "./env.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
+import { PLAIN_URL_SOURCE } from "./notifications.js";
 import { type FileSettings, readConfigText } from "./read-file.js";
 import type { TokenEntry } from "./sections.js";
 import type { ApiTokenInfo, Config } from "./types.js";
@@ -99,6 +100,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     apiTokens,
     repositories,
     registries,
+    notifications: [...(fileSettings.notifications ?? []), ...repositories.flatMap((r) => r.notifications)],
     extraSecrets: fileSettings.secrets ?? [],
     repository: (name) => repositories.find((r) => r.name === name),
     // The digests live in this closure, not on the object: a frozen config can then be logged
@@ -129,6 +131,11 @@ function collectSecrets(config: Config): string[] {
     if (repo.credentials) values.push(repo.credentials.password.reveal());
   }
   for (const registry of config.registries) values.push(registry.password.reveal());
+  for (const hook of config.notifications) {
+    if (hook.secret) values.push(hook.secret.reveal());
+    // A URL from a secret reference is a credential (Slack's are); one written in clear is not.
+    if (hook.url.source !== PLAIN_URL_SOURCE) values.push(hook.url.reveal());
+  }
   for (const secret of config.extraSecrets) values.push(secret.reveal());
   if (config.store) {
     const url = config.store.reveal();

@@ -2,10 +2,11 @@ import { dirname, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import type { ScalarSettings } from "./env.js";
 import type { ConfigProblem } from "./errors.js";
+import { type NamedSlot, readWebhooks } from "./notifications.js";
 import { Secret } from "./secret.js";
 import { readSecretRef, type SecretContext } from "./secret-refs.js";
-import { readApiTokens, readRegistries, readRepositories, type TokenEntry } from "./sections.js";
-import type { RegistryConfig, RepositoryConfig } from "./types.js";
+import { checkUnique, readApiTokens, readRegistries, readRepositories, type TokenEntry } from "./sections.js";
+import type { RegistryConfig, RepositoryConfig, WebhookConfig } from "./types.js";
 import {
   type Parsed,
   parseBoolean,
@@ -30,6 +31,7 @@ export const ROOT_KEYS = [
   "repositories",
   "registries",
   "secrets",
+  "notifications",
 ] as const;
 
 export interface FileSettings extends ScalarSettings {
@@ -38,6 +40,8 @@ export interface FileSettings extends ScalarSettings {
   registries: RegistryConfig[];
   /** Extra values to mask in every log line (`secrets: [{env: X}, {file: /path}]`). */
   secrets: Secret[];
+  /** The root's `notifications:` (every repository's events). */
+  notifications: WebhookConfig[];
 }
 
 /**
@@ -53,7 +57,7 @@ export function readConfigText(
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const reader = new Reader(file, lines, doc);
-  const settings: FileSettings = { tokens: [], repositories: [], registries: [], secrets: [] };
+  const settings: FileSettings = { tokens: [], repositories: [], registries: [], secrets: [], notifications: [] };
   let fatal = false;
   for (const error of doc.errors) {
     const duplicate = error.code === "DUPLICATE_KEY";
@@ -114,8 +118,13 @@ export function readConfigText(
   settings.store = readStore(reader, entries.get("store"), ctx);
   const tokens = entries.get("api_tokens");
   if (tokens) settings.tokens = readApiTokens(reader, tokens);
+  // Webhook names are unique across the root and every repository: deliveries are kept by name.
+  const webhookNames: NamedSlot[] = [];
+  const notifications = entries.get("notifications");
+  if (notifications) settings.notifications = readWebhooks(reader, notifications, ctx, undefined, webhookNames);
   const repositories = entries.get("repositories");
-  if (repositories) settings.repositories = readRepositories(reader, repositories, ctx);
+  if (repositories) settings.repositories = readRepositories(reader, repositories, ctx, webhookNames);
+  checkUnique(reader, webhookNames, "webhook");
   const registries = entries.get("registries");
   if (registries) settings.registries = readRegistries(reader, registries, ctx);
   const secrets = entries.get("secrets");

@@ -1,4 +1,5 @@
 import { isScalar } from "yaml";
+import { type NamedSlot, readWebhooks } from "./notifications.js";
 import { readSecretRef, readUsername, type SecretContext } from "./secret-refs.js";
 import type { RegistryConfig, RepositoryConfig } from "./types.js";
 import {
@@ -26,13 +27,14 @@ const REPOSITORY_KEYS = [
   "webhook_secret",
   "credentials",
   "trusted",
+  "notifications",
 ] as const;
 const CREDENTIAL_KEYS = ["username", "password"] as const;
 const REGISTRY_KEYS = ["host", "username", "password"] as const;
 const TOKEN_KEYS = ["name", "token_sha256"] as const;
 
 /** Reports the second and later occurrences of the same identifying value. */
-function checkUnique(reader: Reader, items: { value: string; slot: Slot }[], what: string): void {
+export function checkUnique(reader: Reader, items: { value: string; slot: Slot }[], what: string): void {
   const seen = new Set<string>();
   for (const { value, slot } of items) {
     if (seen.has(value)) reader.report(slot, "SLIPWAY_E_CONFIG_DUPLICATE", `${what} "${value}" is defined twice`);
@@ -40,7 +42,12 @@ function checkUnique(reader: Reader, items: { value: string; slot: Slot }[], wha
   }
 }
 
-export function readRepositories(reader: Reader, slot: Slot, ctx: SecretContext): RepositoryConfig[] {
+export function readRepositories(
+  reader: Reader,
+  slot: Slot,
+  ctx: SecretContext,
+  webhookNames: NamedSlot[] = [],
+): RepositoryConfig[] {
   const repos: RepositoryConfig[] = [];
   const names: { value: string; slot: Slot }[] = [];
   for (const item of reader.list(slot) ?? []) {
@@ -101,6 +108,8 @@ export function readRepositories(reader: Reader, slot: Slot, ctx: SecretContext)
         );
       }
     }
+    const notifySlot = entries.get("notifications");
+    const notifications = notifySlot ? readWebhooks(reader, notifySlot, ctx, name ?? "", webhookNames) : [];
     if (name === undefined || url === undefined || !transport?.ok || pollSeconds === undefined) continue;
     if (branches === undefined || tags === undefined) continue;
     repos.push({
@@ -111,6 +120,7 @@ export function readRepositories(reader: Reader, slot: Slot, ctx: SecretContext)
       branches,
       tags,
       trusted,
+      notifications,
       ...(webhookSecret ? { webhookSecret } : {}),
       ...(credentials ? { credentials } : {}),
     });

@@ -29,6 +29,50 @@ export interface RepositoryConfig {
   readonly webhookSecret?: Secret;
   /** Only for http(s) URLs. */
   readonly credentials?: GitCredentials;
+  /** This repository's own `notifications:` (also listed in `Config.notifications`). */
+  readonly notifications: readonly WebhookConfig[];
+}
+
+/**
+ * What outbound webhooks can be told (docs/notifications.md). `run.fixed` is a run that
+ * succeeded where the previous finished run of the same repository and ref failed.
+ */
+export const NOTIFICATION_EVENTS = [
+  "run.started",
+  "run.succeeded",
+  "run.failed",
+  "run.cancelled",
+  "run.fixed",
+  "deployment.succeeded",
+  "deployment.failed",
+  "deployment.rolled_back",
+] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/** `json`: Slipway's own signed payload; `slack`: an incoming-webhook `{text, blocks}` body. */
+export const WEBHOOK_FORMATS = ["json", "slack"] as const;
+
+/** One outbound webhook of `notifications:` (at the root, or inside a repository). */
+export interface WebhookConfig {
+  /** `[a-z0-9][a-z0-9._-]*`, unique across the whole file: deliveries are recorded by it. */
+  readonly name: string;
+  /**
+   * http(s) only. A Secret because a chat webhook URL is a credential; one written in clear
+   * in the file is still carried as a Secret (source "config file") but not masked.
+   */
+  readonly url: Secret;
+  readonly format: (typeof WEBHOOK_FORMATS)[number];
+  readonly events: readonly NotificationEvent[];
+  /** The HMAC-SHA256 key of `X-Slipway-Signature`; unsigned without one. */
+  readonly secret?: Secret;
+  /** Per attempt: connect, send and the whole answer. */
+  readonly timeoutSeconds: number;
+  /** Attempts in all, the first included. */
+  readonly maxAttempts: number;
+  /** The delay before the first retry; each later one doubles it (with jitter). */
+  readonly backoffSeconds: number;
+  /** Only this repository's events; undefined (a root-level webhook) for every repository. */
+  readonly repository?: string;
 }
 
 export interface RegistryConfig {
@@ -62,6 +106,8 @@ export interface Config {
   readonly apiTokens: readonly ApiTokenInfo[];
   readonly repositories: readonly RepositoryConfig[];
   readonly registries: readonly RegistryConfig[];
+  /** Every outbound webhook: the root's, then each repository's. */
+  readonly notifications: readonly WebhookConfig[];
   /** Extra values to mask in logs (the `secrets:` list). */
   readonly extraSecrets: readonly Secret[];
   repository(name: string): RepositoryConfig | undefined;

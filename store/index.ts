@@ -4,6 +4,8 @@ export type * from "./deployment-types.js";
 export { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS } from "./deployment-types.js";
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";
 export { LATEST_VERSION, MIGRATIONS, type Migration } from "./migrations.js";
+export type * from "./notification-types.js";
+export { DELIVERY_STATUSES } from "./notification-types.js";
 export { type OpenStoreOptions, openStore, parseStoreUrl, SQLITE_FILE, type StoreTarget } from "./open-store.js";
 export {
   acquireRunnerLock,

@@ -192,6 +192,45 @@ export const MIGRATIONS: readonly Migration[] = [
        PRIMARY KEY (repository, environment)
      );`,
   ),
+  both(
+    8,
+    "outbound webhook deliveries",
+    // The body is TEXT on both engines, never JSONB: it is signed, so its exact bytes must
+    // come back. The URL and the signing secret are not stored; they come from the config.
+    `CREATE TABLE notification_deliveries (
+       id TEXT PRIMARY KEY,
+       event_id TEXT NOT NULL,
+       webhook TEXT NOT NULL,
+       event TEXT NOT NULL,
+       repository TEXT,
+       run_id TEXT,
+       deployment_id TEXT,
+       owner TEXT NOT NULL,
+       format TEXT NOT NULL,
+       body TEXT NOT NULL,
+       status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+       attempts INTEGER NOT NULL,
+       max_attempts INTEGER NOT NULL,
+       next_attempt_at {ts},
+       last_status_code INTEGER,
+       last_error TEXT,
+       redelivery_of TEXT,
+       created_at {ts} NOT NULL,
+       updated_at {ts} NOT NULL,
+       finished_at {ts}
+     );
+     CREATE INDEX notification_deliveries_due ON notification_deliveries (owner, status, next_attempt_at);
+     CREATE INDEX notification_deliveries_webhook ON notification_deliveries (webhook, id);
+     CREATE TABLE notification_attempts (
+       delivery_id TEXT NOT NULL REFERENCES notification_deliveries (id) ON DELETE CASCADE,
+       seq INTEGER NOT NULL,
+       started_at {ts} NOT NULL,
+       duration_ms {ts} NOT NULL,
+       status_code INTEGER,
+       error TEXT,
+       PRIMARY KEY (delivery_id, seq)
+     );`,
+  ),
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

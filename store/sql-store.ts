@@ -5,6 +5,8 @@ import { badArgument, runNotFound, StoreError } from "./errors.js";
 import { newUlid } from "./ids.js";
 import { appendLogChunks, logStreamSize, readLogChunks } from "./log-chunks.js";
 import { runMigrations, schemaVersion } from "./migrations.js";
+import type { NotificationStore } from "./notification-types.js";
+import { SqlNotificationStore } from "./notifications.js";
 import { toArtifact, toAuditEvent, toRepository, toRun, toStage } from "./rows.js";
 import { checkLimit, checkStatus, listRunsQuery, toRunPage, updateRunQuery } from "./run-queries.js";
 import { Rollback, type SqlDriver } from "./sql-driver.js";
@@ -37,12 +39,14 @@ export class SqlStore implements Store {
   readonly engine: "sqlite" | "postgres";
   readonly location: string;
   readonly deployments: DeploymentStore;
+  readonly notifications: NotificationStore;
   #closed = false;
 
   constructor(private readonly db: SqlDriver) {
     this.engine = db.engine;
     this.location = db.location;
     this.deployments = new SqlDeploymentStore(db);
+    this.notifications = new SqlNotificationStore(db);
   }
 
   migrate(): Promise<{ applied: number[] }> {

@@ -1,4 +1,5 @@
 import type { DeploymentStore } from "./deployment-types.js";
+import type { NotificationStore } from "./notification-types.js";
 import type {
   ApiTokenRow,
   ArtifactInput,
@@ -36,6 +37,8 @@ export interface Store extends AsyncDisposable {
   readonly location: string;
   /** Deployments, their batches and environment locks (migrations 5-6). */
   readonly deployments: DeploymentStore;
+  /** Outbound webhook deliveries and their attempts (migration 8). */
+  readonly notifications: NotificationStore;
 
   /** Applies the migrations this database lacks, each in its own transaction; returns their versions. */
   migrate(): Promise<{ applied: number[] }>;

@@ -7,6 +7,7 @@ import { clientErrorHandler, frameworkErrors, installContract } from "./api-cont
 import { API_ERROR, sendError } from "./api-errors.js";
 import { registerEventRoutes } from "./api-events.js";
 import { registerHookRoutes } from "./api-hooks.js";
+import { registerNotificationRoutes } from "./api-notifications.js";
 import { registerRunRoutes } from "./api-runs.js";
 import type { DaemonContext } from "./context.js";
 import { registerDashboard } from "./dashboard.js";
@@ -117,6 +118,7 @@ export async function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): 
   registerEventRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerHookRoutes(app, ctx);
+  registerNotificationRoutes(app, ctx);
   await registerDashboard(app);
   return app;
 }

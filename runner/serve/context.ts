@@ -1,6 +1,7 @@
 import type { Config } from "../../config/index.js";
 import type { Engine } from "../../engine/index.js";
 import type { Store } from "../../store/index.js";
+import type { Notifier } from "../notify/index.js";
 import type { LiveBus } from "./live-logs.js";
 import type { Metrics } from "./metrics.js";
 import type { Poller } from "./poller.js";
@@ -19,4 +20,6 @@ export interface DaemonContext {
   triggers: Triggers;
   poller: Poller;
   metrics: Metrics;
+  /** Outbound webhooks: deliveries, redelivery. */
+  notifier: Notifier;
 }

@@ -3,6 +3,7 @@ import type { Config } from "../../config/index.js";
 import { recoverInterrupted } from "../../deploy/index.js";
 import { DockerEngine, type Engine } from "../../engine/index.js";
 import { acquireRunnerLock, openStore, probeRunnerLock, type Store } from "../../store/index.js";
+import { Notifier, observeDeployments } from "../notify/index.js";
 import { buildApi } from "./api.js";
 import type { DaemonContext } from "./context.js";
 import { DeployGate } from "./deploy-gate.js";
@@ -122,6 +123,12 @@ async function assemble(
   const bus = new LiveBus();
   const sources = new SourceCache(config.dataDir);
   const gate = new DeployGate();
+  // Before anything can run, so the first run's events are heard; it only queues (runs never wait on it).
+  const notifier = new Notifier({ config, store, bus, log });
+  notifier.start();
+  // Undone after the scheduler and the API, so the last runs' final events are stored as pending
+  // deliveries (the next start sends them); attempts in flight are cut and stay pending.
+  undo.push(() => notifier.stop());
   const deps = {
     config,
     store,
@@ -129,6 +136,7 @@ async function assemble(
     sources,
     bus,
     gate,
+    deployments: observeDeployments(store.deployments, (row) => notifier.deploymentFinished(row)),
     onStageFinished: (type: string, durationMs: number) => metrics.stageFinished(type, durationMs),
   };
   bus.on("event", (e) => {
@@ -148,7 +156,7 @@ async function assemble(
     log(`poll ${repo}: ${(err as Error).message}`),
   );
   for (const repo of config.repositories) await store.upsertRepository({ name: repo.name, url: repo.url });
-  const ctx: DaemonContext = { config, store, engine, bus, sources, scheduler, triggers, poller, metrics };
+  const ctx: DaemonContext = { config, store, engine, bus, sources, scheduler, triggers, poller, metrics, notifier };
   const app = await buildApi(ctx, { serverFactory: (handler) => takeOver(server, handler), log });
   await app.ready();
   openForRequests(server);

@@ -4,7 +4,7 @@ import type { Config, RepositoryConfig } from "../../config/index.js";
 import { type Engine, extractArchive } from "../../engine/index.js";
 import { formatProblem, PIPELINE_LIMITS, parsePipeline } from "../../pipelines/index.js";
 import { createMasker } from "../../secrets/index.js";
-import type { RunRow, Store } from "../../store/index.js";
+import type { DeploymentStore, RunRow, Store } from "../../store/index.js";
 import { RunnerError } from "../errors.js";
 import { executePipeline, planRun } from "../pipeline-executor.js";
 import { localStages, type StageRegistry } from "../stages/registry.js";
@@ -29,6 +29,8 @@ export interface ExecutorDeps {
   sources: SourceCache;
   bus: LiveBus;
   gate: DeployGate;
+  /** The deploy stage's records; the daemon passes the store's, observed for notifications. */
+  deployments?: DeploymentStore;
   /** Observes finished stages (metrics). */
   onStageFinished?(type: string, durationMs: number, status: string): void;
 }
@@ -192,7 +194,7 @@ function daemonStages(deps: ExecutorDeps, repo: RepositoryConfig): StageRegistry
       createDeployHandler(
         deps.gate,
         repo.name,
-        { records: deps.store.deployments, holder: deps.config.runnerId },
+        { records: deps.deployments ?? deps.store.deployments, holder: deps.config.runnerId },
         onDeployed,
       ),
     );
