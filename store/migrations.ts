@@ -265,9 +265,12 @@ export async function runMigrations(db: SqlDriver): Promise<{ applied: number[] 
         `${db.location} has schema version ${current}; this Slipway knows up to ${LATEST_VERSION}: upgrade Slipway`,
       );
     }
+    // Each missing version, not only those above the highest: migrations developed side by
+    // side may land with a lower number after a higher one was applied.
+    const present = new Set((await db.all("SELECT version FROM schema_migrations")).map((r) => Number(r.version)));
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
+      if (present.has(m.version)) continue;
       try {
         const done = await db.transaction(async (q) => {
           // Another SQLite process may have applied it since we read the version.
