@@ -1,7 +1,8 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { DEFAULT_MAX_BYTES, parseWebhook } from "../../webhooks/index.js";
 import { API_ERROR, sendError } from "./api-errors.js";
 import type { DaemonContext } from "./context.js";
+import type { WebhookOutcome } from "./metrics.js";
 import { commitKey } from "./triggers.js";
 
 /**
@@ -10,7 +11,17 @@ import { commitKey } from "./triggers.js";
  * reported twice starts one run (see the dedupe key below).
  */
 export function registerHookRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  // Each delivery is counted once it is answered: by the outcome the route recorded, else by
+  // its status (a refusal before or in the route, or an error nothing caught).
+  const outcomes = new WeakMap<FastifyRequest, WebhookOutcome>();
+  const answered = <T>(req: FastifyRequest, outcome: WebhookOutcome, reply: T): T => {
+    outcomes.set(req, outcome);
+    return reply;
+  };
   app.register(async (scope) => {
+    scope.addHook("onResponse", async (req, reply) => {
+      ctx.metrics.webhookDelivery(outcomes.get(req) ?? (reply.statusCode >= 500 ? "error" : "refused"));
+    });
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: DEFAULT_MAX_BYTES }, (_req, body, done) =>
       done(null, body),
@@ -41,8 +52,10 @@ export function registerHookRoutes(app: FastifyInstance, ctx: DaemonContext): vo
         );
         if (!parsed.ok) return sendError(reply, parsed.code, parsed.message, parsed.status);
         const event = parsed.event;
-        if (event.kind === "ping") return reply.code(200).send({ ok: true, ping: true });
-        if (event.kind === "delete") return reply.code(202).send({ ignored: `${event.ref} was deleted` });
+        if (event.kind === "ping") return answered(req, "ping", reply.code(200).send({ ok: true, ping: true }));
+        if (event.kind === "delete") {
+          return answered(req, "ignored", reply.code(202).send({ ignored: `${event.ref} was deleted` }));
+        }
         const result = await ctx.triggers.trigger(repo, {
           ref: event.ref,
           sha: event.sha,
@@ -53,8 +66,13 @@ export function registerHookRoutes(app: FastifyInstance, ctx: DaemonContext): vo
           // so a fresh X-Request-Id triggers the same commit again (docs/webhooks.md).
           dedupeKey: event.forge === "plain" ? `hook:${event.deliveryId}` : commitKey,
         });
-        if (!result.started) return reply.code(202).send({ ignored: result.reason });
-        return reply.code(result.duplicate ? 200 : 201).send({ run: result.run, duplicate: result.duplicate });
+        if (!result.started) return answered(req, "ignored", reply.code(202).send({ ignored: result.reason }));
+        const body = { run: result.run, duplicate: result.duplicate };
+        return answered(
+          req,
+          result.duplicate ? "duplicate" : "started",
+          reply.code(result.duplicate ? 200 : 201).send(body),
+        );
       },
     );
   });

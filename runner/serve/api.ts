@@ -67,9 +67,8 @@ export async function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): 
   });
 
   app.get("/metrics", { schema: ROUTES.metrics }, async (_req, reply) => {
-    const queued = (await ctx.store.listRunsByStatus("queued")).length;
-    reply.header("content-type", "text/plain; version=0.0.4");
-    return ctx.metrics.render({ queued, running: ctx.scheduler.running });
+    reply.header("content-type", ctx.metrics.contentType);
+    return ctx.metrics.render();
   });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());

@@ -148,6 +148,10 @@ async function assemble(
     log,
     count: (source) => metrics.unexpectedError(source),
   });
+  metrics.watchQueue(async () => ({
+    queued: (await store.listRunsByStatus("queued")).length,
+    running: scheduler.running,
+  }));
   const triggers = new Triggers(store, sources, (run) => {
     bus.publish({ type: "run", runId: run.id, status: run.status });
     scheduler.kick();

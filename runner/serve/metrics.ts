@@ -1,66 +1,125 @@
-/** Prometheus text exposition of the runner's own counters; no client library needed for this few. */
-const BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
+/** Stage durations span a 1 s lint to an hour-long integration suite. */
+const STAGE_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+/** Finished-run statuses, exported at 0 from the start so a rate() has a first sample. */
+const FINISHED = ["success", "failed", "cancelled"] as const;
+const UNEXPECTED_SOURCES = ["unhandledRejection", "uncaughtException", "claim", "run", "api"] as const;
+
+/** What became of one inbound webhook delivery (`POST /api/hooks/:repo`). */
+export type WebhookOutcome = "started" | "duplicate" | "ignored" | "ping" | "refused" | "error";
+const WEBHOOK_OUTCOMES: readonly WebhookOutcome[] = ["started", "duplicate", "ignored", "ping", "refused", "error"];
+
+/** How busy the daemon is now, read at scrape time (the store holds the queue). */
+export type QueueReader = () => Promise<{ queued: number; running: number }>;
+
+/**
+ * The daemon's Prometheus metrics, through prom-client. Each daemon owns its Registry (never
+ * prom-client's global one), so several daemons in one process (tests, benches) neither share
+ * counts nor collide registering the same names. Besides Node's default process metrics (CPU,
+ * memory, event-loop lag, handles, GC) it holds:
+ * - `slipway_runs_total{status}`: runs finished since the start (a counter: rate() works);
+ * - `slipway_runs_running`, `slipway_queue_depth`: gauges read from the scheduler and store at
+ *   scrape time;
+ * - `slipway_stage_duration_seconds{type}`: a histogram of finished stages;
+ * - `slipway_webhook_deliveries_total{outcome}`: inbound webhook deliveries by what came of them;
+ * - `slipway_unexpected_errors_total{source}`: errors the daemon survived.
+ */
 export class Metrics {
-  private readonly finished = new Map<string, number>();
-  private readonly durations = new Map<string, { buckets: number[]; sum: number; count: number }>();
-  private readonly unexpected = new Map<string, number>();
+  readonly registry = new Registry();
+  private readonly runs: Counter<"status">;
+  private readonly stages: Histogram<"type">;
+  private readonly deliveries: Counter<"outcome">;
+  private readonly unexpected: Counter<"source">;
+  private readQueue: QueueReader = async () => ({ queued: 0, running: 0 });
 
-  /** An error the daemon survived: `unhandledRejection`, `uncaughtException`, `claim`, `run`. */
-  unexpectedError(source: string): void {
-    this.unexpected.set(source, (this.unexpected.get(source) ?? 0) + 1);
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.runs = new Counter({
+      name: "slipway_runs_total",
+      help: "Runs finished since the runner started, by final status.",
+      labelNames: ["status"],
+      registers,
+    });
+    this.stages = new Histogram({
+      name: "slipway_stage_duration_seconds",
+      help: "Duration of finished stages by stage type.",
+      labelNames: ["type"],
+      buckets: STAGE_BUCKETS,
+      registers,
+    });
+    this.deliveries = new Counter({
+      name: "slipway_webhook_deliveries_total",
+      help: "Inbound webhook deliveries by outcome (started, duplicate, ignored, ping, refused, error).",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.unexpected = new Counter({
+      name: "slipway_unexpected_errors_total",
+      help: "Errors the daemon survived, by source (unhandledRejection, uncaughtException, claim, run, api).",
+      labelNames: ["source"],
+      registers,
+    });
+    // Both gauges come from one read per scrape; the second one reuses the first's answer.
+    let pending: ReturnType<QueueReader> | undefined;
+    const read = () => {
+      pending ??= this.readQueue().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    };
+    new Gauge({
+      name: "slipway_queue_depth",
+      help: "Runs waiting for a free slot.",
+      registers,
+      async collect() {
+        this.set((await read()).queued);
+      },
+    });
+    new Gauge({
+      name: "slipway_runs_running",
+      help: "Runs executing on this runner now.",
+      registers,
+      async collect() {
+        this.set((await read()).running);
+      },
+    });
+    for (const status of FINISHED) this.runs.inc({ status }, 0);
+    for (const outcome of WEBHOOK_OUTCOMES) this.deliveries.inc({ outcome }, 0);
+    for (const source of UNEXPECTED_SOURCES) this.unexpected.inc({ source }, 0);
   }
 
+  /** Where the queue gauges read from; set once the store and scheduler exist. */
+  watchQueue(reader: QueueReader): void {
+    this.readQueue = reader;
+  }
+
+  /** An error the daemon survived: `unhandledRejection`, `uncaughtException`, `claim`, `run`, `api`. */
+  unexpectedError(source: string): void {
+    this.unexpected.inc({ source });
+  }
+
+  /** A run reached a final status; other statuses (queued, running) are not finishes. */
   runFinished(status: string): void {
-    this.finished.set(status, (this.finished.get(status) ?? 0) + 1);
+    if ((FINISHED as readonly string[]).includes(status)) this.runs.inc({ status });
   }
 
   stageFinished(type: string, durationMs: number): void {
-    let h = this.durations.get(type);
-    if (!h) {
-      h = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 };
-      this.durations.set(type, h);
-    }
-    const seconds = durationMs / 1000;
-    BUCKETS.forEach((le, i) => {
-      if (seconds <= le && h) h.buckets[i] = (h.buckets[i] ?? 0) + 1;
-    });
-    h.sum += seconds;
-    h.count++;
+    this.stages.observe({ type }, durationMs / 1000);
   }
 
-  render(gauges: { queued: number; running: number }): string {
-    const out: string[] = [
-      "# HELP slipway_runs Runs by status: queued and running now, finished ones since the runner started.",
-      "# TYPE slipway_runs gauge",
-      `slipway_runs{status="queued"} ${gauges.queued}`,
-      `slipway_runs{status="running"} ${gauges.running}`,
-    ];
-    for (const status of ["success", "failed", "cancelled"]) {
-      out.push(`slipway_runs{status="${status}"} ${this.finished.get(status) ?? 0}`);
-    }
-    out.push(
-      "# HELP slipway_queue_depth Runs waiting for a free slot.",
-      "# TYPE slipway_queue_depth gauge",
-      `slipway_queue_depth ${gauges.queued}`,
-      "# HELP slipway_stage_duration_seconds Duration of finished stages by stage type.",
-      "# TYPE slipway_stage_duration_seconds histogram",
-    );
-    for (const [type, h] of this.durations) {
-      BUCKETS.forEach((le, i) => {
-        out.push(`slipway_stage_duration_seconds_bucket{type="${type}",le="${le}"} ${h.buckets[i]}`);
-      });
-      out.push(`slipway_stage_duration_seconds_bucket{type="${type}",le="+Inf"} ${h.count}`);
-      out.push(`slipway_stage_duration_seconds_sum{type="${type}"} ${h.sum}`);
-      out.push(`slipway_stage_duration_seconds_count{type="${type}"} ${h.count}`);
-    }
-    out.push(
-      "# HELP slipway_unexpected_errors_total Errors the daemon survived, by source (unhandledRejection, uncaughtException, claim, run, api).",
-      "# TYPE slipway_unexpected_errors_total counter",
-    );
-    for (const source of ["unhandledRejection", "uncaughtException", "claim", "run", "api"]) {
-      out.push(`slipway_unexpected_errors_total{source="${source}"} ${this.unexpected.get(source) ?? 0}`);
-    }
-    return `${out.join("\n")}\n`;
+  webhookDelivery(outcome: WebhookOutcome): void {
+    this.deliveries.inc({ outcome });
+  }
+
+  /** The exposition's content type, for the `/metrics` response. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of everything above. */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }

@@ -349,10 +349,10 @@ describe("slipway serve: the HTTP API (refs, manual runs, queries, logs, SSE, he
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
-    expect(value(/^slipway_runs\{status="success"\} (\d+)$/m)).toBeGreaterThanOrEqual(13);
-    expect(value(/^slipway_runs\{status="failed"\} (\d+)$/m)).toBe(1);
+    expect(value(/^slipway_runs_total\{status="success"\} (\d+)$/m)).toBeGreaterThanOrEqual(13);
+    expect(value(/^slipway_runs_total\{status="failed"\} (\d+)$/m)).toBe(1);
     expect(value(/^slipway_queue_depth (\d+)$/m)).toBe(0);
-    expect(text).toMatch(/^slipway_stage_duration_seconds_bucket\{type="[a-z]+",le="\+Inf"\} \d+$/m);
+    expect(text).toMatch(/^slipway_stage_duration_seconds_bucket\{le="\+Inf",type="[a-z]+"\} \d+$/m);
     expect(text).toMatch(/^slipway_stage_duration_seconds_count\{type="[a-z]+"\} \d+$/m);
   });
 
