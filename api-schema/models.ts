@@ -226,3 +226,147 @@ export const RunEvent = {
   properties: { run: Run, stages: { type: "array", items: Stage } },
   required: ["run", "stages"],
 } as const;
+
+export const DEPLOYMENT_STATUS_VALUES = [
+  "running",
+  "paused",
+  "success",
+  "failed",
+  "rolled_back",
+  "cancelled",
+  "interrupted",
+] as const;
+export const DEPLOYMENT_TRIGGER_VALUES = ["stage", "cli", "api", "rollback", "recovery"] as const;
+
+/** One batch of a deployment: what it added and removed, each new container's health verdict, timings. */
+export const DeploymentBatch = {
+  type: "object",
+  properties: {
+    deploymentId: str,
+    seq: int,
+    phase: { type: "string", enum: ["update", "rollback"] },
+    service: str,
+    batch: int,
+    batches: int,
+    added: { type: "array", items: str },
+    removed: { type: "array", items: str },
+    status: { type: "string", enum: ["success", "failed"] },
+    health: {
+      type: "array",
+      items: { type: "object", properties: { id: str, state: str, detail: str }, additionalProperties: true },
+    },
+    startedAt: int,
+    finishedAt: int,
+  },
+  required: [
+    "deploymentId",
+    "seq",
+    "phase",
+    "service",
+    "batch",
+    "batches",
+    "added",
+    "removed",
+    "status",
+    "health",
+    "startedAt",
+    "finishedAt",
+  ],
+} as const;
+
+/** A deployment of an environment (the store's row without its internal `spec`). */
+export const Deployment = {
+  type: "object",
+  properties: {
+    id: str,
+    repository: str,
+    environment: str,
+    version: str,
+    previousVersion: nullableStr,
+    strategy: str,
+    trigger: { type: "string", enum: DEPLOYMENT_TRIGGER_VALUES },
+    actor: nullableStr,
+    runId: nullableStr,
+    rollbackOf: nullableStr,
+    status: { type: "string", enum: DEPLOYMENT_STATUS_VALUES },
+    outcome: nullableStr,
+    rollbackReason: nullableStr,
+    createdAt: int,
+    updatedAt: int,
+    finishedAt: nullableInt,
+  },
+  required: [
+    "id",
+    "repository",
+    "environment",
+    "version",
+    "previousVersion",
+    "strategy",
+    "trigger",
+    "actor",
+    "runId",
+    "rollbackOf",
+    "status",
+    "outcome",
+    "rollbackReason",
+    "createdAt",
+    "updatedAt",
+    "finishedAt",
+  ],
+} as const;
+
+/** A deployment with its batches in order (history, and one deployment's detail). */
+export const DeploymentDetail = {
+  type: "object",
+  properties: { ...Deployment.properties, batches: { type: "array", items: DeploymentBatch } },
+  required: [...Deployment.required, "batches"],
+} as const;
+
+export const ServiceStatus = {
+  type: "object",
+  properties: {
+    service: str,
+    version: nullableStr,
+    running: int,
+    ready: int,
+    containers: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          id: str,
+          state: str,
+          health: { type: "string", enum: ["starting", "healthy", "unhealthy", "none"] },
+          image: nullableStr,
+          version: nullableStr,
+        },
+        required: ["id", "state", "health", "image", "version"],
+      },
+    },
+  },
+  required: ["service", "version", "running", "ready", "containers"],
+} as const;
+
+/** An environment: what the store recorded last, and what the engine runs now. */
+export const EnvironmentSummary = {
+  type: "object",
+  properties: {
+    repository: str,
+    environment: str,
+    current: { anyOf: [Deployment, { type: "null" }] },
+    lastGood: nullableStr,
+    lock: {
+      anyOf: [
+        {
+          type: "object",
+          properties: { holder: str, deploymentId: nullableStr, acquiredAt: int, expiresAt: int },
+          required: ["holder", "deploymentId", "acquiredAt", "expiresAt"],
+        },
+        { type: "null" },
+      ],
+    },
+    /** `confirm` and `rollback` when the newest deployment is paused or interrupted. */
+    actions: { type: "array", items: { type: "string", enum: ["confirm", "rollback"] } },
+  },
+  required: ["repository", "environment", "current", "lastGood", "lock", "actions"],
+} as const;

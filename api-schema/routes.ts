@@ -5,6 +5,9 @@ import {
   DELIVERY_STATUS_VALUES,
   Delivery,
   DeliveryAttempt,
+  Deployment,
+  DeploymentDetail,
+  EnvironmentSummary,
   ErrorBody,
   FLOW_KIND_VALUES,
   GitRef,
@@ -12,6 +15,7 @@ import {
   Repository,
   RUN_STATUS_VALUES,
   Run,
+  ServiceStatus,
   Stage,
   TestReport,
   Webhook,
@@ -25,6 +29,14 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody,
 const idParams = { type: "object", properties: { id: { type: "string" } }, required: ["id"] } as const;
 const repoParams = { type: "object", properties: { repo: { type: "string" } }, required: ["repo"] } as const;
 const text = { type: "string" } as const;
+const envParams = {
+  type: "object",
+  properties: { repo: text, env: text },
+  required: ["repo", "env"],
+} as const;
+/** How long an operation waits for another deployment of the environment to finish (default: refuse at once). */
+const waitSeconds = { type: "integer", minimum: 0, maximum: 900 } as const;
+const started = { type: "object", properties: { deployment: Deployment }, required: ["deployment"] } as const;
 
 export const ROUTES = {
   health: {
@@ -294,6 +306,89 @@ export const ROUTES = {
     tags: ["notifications"],
     params: idParams,
     response: { 201: { type: "object", properties: { delivery: Delivery }, required: ["delivery"] }, ...errors },
+  },
+  listEnvironments: {
+    summary: "Environments of a repository (defined in its newest pipeline, or deployed before)",
+    tags: ["environments"],
+    params: repoParams,
+    response: {
+      200: {
+        type: "object",
+        properties: { environments: { type: "array", items: EnvironmentSummary } },
+        required: ["environments"],
+      },
+      ...errors,
+    },
+  },
+  environmentStatus: {
+    summary: "An environment: its newest deployment, lock, and each service's version and health from the engine",
+    tags: ["environments"],
+    params: envParams,
+    response: {
+      200: {
+        type: "object",
+        properties: { ...EnvironmentSummary.properties, services: { type: "array", items: ServiceStatus } },
+        required: [...EnvironmentSummary.required, "services"],
+      },
+      ...errors,
+    },
+  },
+  listDeployments: {
+    summary: "Deployment history of an environment, newest first, each with its batches",
+    tags: ["environments"],
+    params: envParams,
+    querystring: {
+      type: "object",
+      properties: { limit: { type: "string", pattern: "^[0-9]+$" } },
+      additionalProperties: false,
+    },
+    response: {
+      200: {
+        type: "object",
+        properties: { deployments: { type: "array", items: DeploymentDetail } },
+        required: ["deployments"],
+      },
+      ...errors,
+    },
+  },
+  getDeployment: {
+    summary: "One deployment with its batches",
+    tags: ["environments"],
+    params: { type: "object", properties: { repo: text, env: text, id: text }, required: ["repo", "env", "id"] },
+    response: {
+      200: { type: "object", properties: { deployment: DeploymentDetail }, required: ["deployment"] },
+      ...errors,
+    },
+  },
+  deployEnvironment: {
+    summary: "Deploy a version a run produced; answers once the deployment started (202), the rollout goes on",
+    tags: ["environments"],
+    params: envParams,
+    body: {
+      type: "object",
+      properties: { version: { type: "string", minLength: 1, maxLength: 256 }, waitSeconds },
+      required: ["version"],
+      additionalProperties: false,
+    },
+    response: { 202: started, ...errors },
+  },
+  confirmEnvironment: {
+    summary: "Continue a paused or interrupted deployment toward its version",
+    tags: ["environments"],
+    params: envParams,
+    body: { type: ["object", "null"], properties: { waitSeconds }, additionalProperties: false },
+    response: { 202: started, ...errors },
+  },
+  rollbackEnvironment: {
+    summary: "Roll back to a version, or by default to the last good one (a paused deployment: to its previous)",
+    tags: ["environments"],
+    params: envParams,
+    body: {
+      type: ["object", "null"],
+      properties: { version: { type: "string", minLength: 1, maxLength: 256 }, waitSeconds },
+      additionalProperties: false,
+    },
+    response: { 202: started, ...errors },
   },
   hook: {
     summary: "Forge webhook (GitHub, Gitea, GitLab, plain JSON); body read raw, see docs/webhooks.md",

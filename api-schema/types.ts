@@ -15,6 +15,9 @@ export type RunEventJson = FromSchema<typeof M.RunEvent>;
 export type DeliveryJson = FromSchema<typeof M.Delivery>;
 export type DeliveryAttemptJson = FromSchema<typeof M.DeliveryAttempt>;
 export type WebhookJson = FromSchema<typeof M.Webhook>;
+export type DeploymentJson = FromSchema<typeof M.Deployment>;
+export type DeploymentDetailJson = FromSchema<typeof M.DeploymentDetail>;
+export type ServiceStatusJson = FromSchema<typeof M.ServiceStatus>;
 export type ErrorJson = FromSchema<typeof M.ErrorBody>;
 
 type Routes = typeof ROUTES;

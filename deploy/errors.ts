@@ -20,6 +20,8 @@ export const DEPLOY_ERROR_CODES = {
     "A service sets `container_name`, so it cannot have several replicas or be replaced start-first.",
   SLIPWAY_E_DEPLOY_VERSION_MISSING:
     "The version to deploy is neither in the registry nor present locally; nothing was changed.",
+  SLIPWAY_E_DEPLOY_VERSION_UNKNOWN:
+    "`slipway deploy ENV VERSION`: no run of the repository produced that version, so there is no commit to take the environment's compose file from; nothing was changed.",
   SLIPWAY_E_DEPLOY_COMPOSE_FAILED: "A compose command of the deployment failed (its output is in the message).",
   SLIPWAY_E_DEPLOY_UNHEALTHY:
     "New containers failed (exited, unhealthy, or not ready by the progress deadline) beyond `max_failure_ratio`.",

@@ -17,11 +17,19 @@ export interface ExecutorOptions {
   /** How long to wait for another deployment of the environment to finish; 0 refuses at once. */
   lockWaitMs?: number;
   leaseMs?: number;
+  /**
+   * Called once the lock is held and the deployment recorded, before anything changes: the
+   * API answers `202` with the row here while the rollout goes on (a version check or a lock
+   * refusal rejects before it is ever called).
+   */
+  onStarted?: (row: DeploymentRow) => void;
 }
 
 /** What `spec` of a deployment row holds: enough to return to that version later. */
 interface DeploymentSpec {
   variables: Record<string, string>;
+  /** Compose config hash per service: `slipway status` maps a container's hash to its version. */
+  hashes?: Record<string, string>;
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -50,9 +58,10 @@ export async function deployVersion(target: EnvironmentTarget, opts: ExecutorOpt
       trigger: opts.trigger ?? "cli",
       actor: opts.actor ?? null,
       runId: opts.runId ?? null,
-      spec: { variables: target.variables } satisfies DeploymentSpec,
+      spec: { variables: target.variables, hashes: hashesOf(specs) } satisfies DeploymentSpec,
     });
-    return carryOut(row, compose, specs, previous, opts);
+    opts.onStarted?.(row);
+    return settle(row, opts, carryOut(row, compose, specs, previous, opts));
   });
 }
 
@@ -73,8 +82,9 @@ export async function confirmDeployment(target: EnvironmentTarget, opts: Executo
   const { specs } = await compose.specs();
   return withLock(key, opts, async () => {
     const previous = paused.previousVersion ? await findSuccess(opts.records, key, paused.previousVersion) : undefined;
-    await opts.records.updateDeployment(paused.id, { status: "running" });
-    return carryOut(paused, compose, specs, previous, opts);
+    const resumed = (await opts.records.updateDeployment(paused.id, { status: "running" })) ?? paused;
+    opts.onStarted?.(resumed);
+    return settle(paused, opts, carryOut(paused, compose, specs, previous, opts));
   });
 }
 
@@ -90,12 +100,7 @@ export async function rollbackEnvironment(
 ): Promise<DeploymentRow> {
   const key = keyOf(target);
   const history = await opts.records.listDeployments(key, 200);
-  const current = history[0];
-  const stuck = current && (current.status === "paused" || current.status === "interrupted") ? current : undefined;
-  let to: DeploymentRow | undefined;
-  if (version) to = history.find((d) => d.version === version && d.status === "success");
-  else if (stuck) to = stuck.previousVersion ? history.find((d) => d.version === stuck.previousVersion) : undefined;
-  else to = history.filter((d) => d.status === "success").find((d) => d.version !== current?.version);
+  const { current, stuck, to } = rollbackDestination(history, version);
   if (!to) {
     throw new DeployError(
       "SLIPWAY_E_DEPLOY_NO_PREVIOUS",
@@ -123,15 +128,70 @@ export async function rollbackEnvironment(
       trigger: "rollback",
       actor: opts.actor ?? null,
       rollbackOf: current?.id ?? null,
-      spec: { ...specOf(to) },
+      spec: { ...specOf(to), hashes: hashesOf(specs) },
     });
-    const ctx = rolloutContext(row, opts);
-    const result = await runRollout(ctx, compose, specs, "rollback");
-    if (result.ok) return finish(opts.records, row, "success", `rolled back to ${to.version}`);
-    // A failing rollback pauses: it is never rolled back itself.
-    await opts.records.updateDeployment(row.id, { status: "paused", outcome: result.reason });
-    throw new DeployError("SLIPWAY_E_DEPLOY_PAUSED", `rollback to ${to.version} paused: ${result.reason}`);
+    opts.onStarted?.(row);
+    return settle(row, opts, finishRollback(row, compose, specs, to.version, opts));
   });
+}
+
+async function finishRollback(
+  row: DeploymentRow,
+  compose: EnvironmentCompose,
+  specs: Awaited<ReturnType<EnvironmentCompose["specs"]>>["specs"],
+  version: string,
+  opts: ExecutorOptions,
+): Promise<DeploymentRow> {
+  const result = await runRollout(rolloutContext(row, opts), compose, specs, "rollback");
+  if (result.ok) return finish(opts.records, row, "success", `rolled back to ${version}`);
+  // A failing rollback pauses: it is never rolled back itself.
+  await opts.records.updateDeployment(row.id, { status: "paused", outcome: result.reason });
+  throw new DeployError("SLIPWAY_E_DEPLOY_PAUSED", `rollback to ${version} paused: ${result.reason}`);
+}
+
+/**
+ * A rollout that throws (a compose command failed, the engine went away, the daemon is
+ * stopping) would otherwise leave its deployment `running` with the lock already released:
+ * it is recorded `interrupted` when cut by the signal, `paused` otherwise. Either way the
+ * environment serves whatever was up, and `confirm` or `rollback` finish the job.
+ */
+async function settle(row: DeploymentRow, opts: ExecutorOptions, work: Promise<DeploymentRow>): Promise<DeploymentRow> {
+  try {
+    return await work;
+  } catch (err) {
+    const now = await opts.records.getDeployment(row.id).catch(() => undefined);
+    if (now?.status === "running") {
+      const cut = opts.signal?.aborted === true;
+      const why = (err as Error).message.split("\n")[0];
+      await opts.records
+        .updateDeployment(row.id, {
+          status: cut ? "interrupted" : "paused",
+          outcome: cut
+            ? "the runner stopped mid-deployment; the environment kept serving; run `slipway confirm` or `slipway rollback`"
+            : `${why}; paused: run \`slipway confirm\` or \`slipway rollback\``,
+        })
+        .catch(() => {});
+    }
+    throw err;
+  }
+}
+
+/**
+ * Where a rollback goes (pure, newest-first `history`): a paused or interrupted deployment
+ * returns to its previous version; otherwise to `version` (a successful one), or by default to
+ * the last good version other than the current one. `to` is undefined when there is none.
+ */
+export function rollbackDestination(
+  history: DeploymentRow[],
+  version?: string,
+): { current?: DeploymentRow; stuck?: DeploymentRow; to?: DeploymentRow } {
+  const current = history[0];
+  const stuck = current && (current.status === "paused" || current.status === "interrupted") ? current : undefined;
+  let to: DeploymentRow | undefined;
+  if (version) to = history.find((d) => d.version === version && d.status === "success");
+  else if (stuck) to = stuck.previousVersion ? history.find((d) => d.version === stuck.previousVersion) : undefined;
+  else to = history.filter((d) => d.status === "success").find((d) => d.version !== current?.version);
+  return { current, stuck, to };
 }
 
 /**
@@ -274,6 +334,10 @@ async function findSuccess(records: DeploymentStore, key: EnvironmentKey, versio
 
 function keyOf(target: EnvironmentTarget): EnvironmentKey {
   return { repository: target.repository, environment: target.environment.name };
+}
+
+function hashesOf(specs: { name: string; hash: string }[]): Record<string, string> {
+  return Object.fromEntries(specs.map((s) => [s.name, s.hash]));
 }
 
 function specOf(row: DeploymentRow): DeploymentSpec {

@@ -12,12 +12,19 @@ export {
 } from "./blue-green-plan.js";
 export { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
 export { drainAndRemove } from "./drain.js";
+export {
+  type ContainerStatus,
+  readEnvironmentStatus,
+  type ServiceStatus,
+  versionOfHash,
+} from "./environment-status.js";
 export { DEPLOY_ERROR_CODES, DeployError, type DeployErrorCode, isDeployError } from "./errors.js";
 export {
   confirmDeployment,
   deployVersion,
   type ExecutorOptions,
   recoverInterrupted,
+  rollbackDestination,
   rollbackEnvironment,
 } from "./executor.js";
 export { type ContainerVerdict, watchContainers } from "./health.js";

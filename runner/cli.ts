@@ -15,6 +15,8 @@ client commands (talk to a daemon at $SLIPWAY_URL with $SLIPWAY_TOKEN):
   trigger REPO REF        runs [--repo R] [--status S]        logs RUN [--follow]
   cancel RUN              retry RUN [--from STAGE|failed]
   token create NAME       token list                          token revoke ID
+  deploy ENV VERSION      confirm ENV                         rollback ENV [VERSION]
+  status ENV              history ENV [--batches]             (environments; --repo R with several)
 
 environment: SLIPWAY_DATA_DIR (run numbers, artifacts), SLIPWAY_RUNNER_ID (owner label), DOCKER_HOST`;
 
@@ -37,6 +39,11 @@ const VERBS: Record<string, () => Promise<Verb>> = {
   cancel: async () => (await import("./cli-remote.js")).cancelCommand,
   retry: async () => (await import("./cli-remote.js")).retryCommand,
   token: async () => (await import("./cli-remote.js")).tokenCommand,
+  deploy: async () => (await import("./cli-environments.js")).deployCommand,
+  confirm: async () => (await import("./cli-environments.js")).confirmCommand,
+  rollback: async () => (await import("./cli-environments.js")).rollbackCommand,
+  status: async () => (await import("./cli-environments.js")).statusCommand,
+  history: async () => (await import("./cli-environments.js")).historyCommand,
 };
 
 const stdio: CliIo = {

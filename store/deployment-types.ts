@@ -103,6 +103,8 @@ export interface DeploymentStore {
   latestDeployment(key: EnvironmentKey, statuses: DeploymentStatus[]): Promise<DeploymentRow | undefined>;
   /** Deployments in a status across environments (restart recovery: `running` ones left behind). */
   listDeploymentsByStatus(status: DeploymentStatus): Promise<DeploymentRow[]>;
+  /** Names of the environments of a repository that have at least one deployment, sorted. */
+  listDeployedEnvironments(repository: string): Promise<string[]>;
 
   addBatch(deploymentId: string, batch: BatchInput): Promise<BatchRow>;
   listBatches(deploymentId: string): Promise<BatchRow[]>;

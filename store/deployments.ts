@@ -100,6 +100,14 @@ export class SqlDeploymentStore implements DeploymentStore {
     return (await this.db.all("SELECT * FROM deployments WHERE status = ? ORDER BY id", [status])).map(toDeployment);
   }
 
+  async listDeployedEnvironments(repository: string): Promise<string[]> {
+    const rows = await this.db.all(
+      "SELECT DISTINCT environment FROM deployments WHERE repository = ? ORDER BY environment",
+      [repository],
+    );
+    return rows.map((r) => String(r.environment));
+  }
+
   async addBatch(deploymentId: string, batch: BatchInput): Promise<BatchRow> {
     // The sequence number is taken inside the insert's transaction, so concurrent writers of
     // one deployment (there should be none) still cannot collide silently.

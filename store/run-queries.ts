@@ -42,6 +42,7 @@ export function listRunsQuery(filter: RunFilter, columns = "*"): { sql: string; 
   if (filter.status !== undefined) add("status = ?", checkStatus(filter.status));
   if (filter.ref !== undefined) add("ref = ?", filter.ref);
   if (filter.flowKind !== undefined) add("flow_kind = ?", filter.flowKind);
+  if (filter.version !== undefined) add("version = ?", filter.version);
   if (filter.cursor !== undefined) {
     if (!ULID_PATTERN.test(filter.cursor)) throw badArgument(`malformed cursor "${filter.cursor}"`);
     add("id < ?", filter.cursor);

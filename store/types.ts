@@ -110,6 +110,8 @@ export interface RunFilter {
   status?: RunStatus;
   ref?: string;
   flowKind?: FlowKind;
+  /** Runs that computed this version (`slipway deploy ENV VERSION` finds the commit of a version). */
+  version?: string;
   /** 1..500, default 50. */
   limit?: number;
   /** `nextCursor` of the previous page. */

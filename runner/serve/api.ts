@@ -4,6 +4,7 @@ import { ROUTES } from "../../api-schema/index.js";
 import { registerAdminRoutes } from "./api-admin.js";
 import { actorOf, authGuard } from "./api-auth.js";
 import { clientErrorHandler, frameworkErrors, installContract } from "./api-contract.js";
+import { registerEnvironmentRoutes } from "./api-environments.js";
 import { API_ERROR, sendError } from "./api-errors.js";
 import { registerEventRoutes } from "./api-events.js";
 import { registerHookRoutes } from "./api-hooks.js";
@@ -114,6 +115,7 @@ export async function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): 
   );
 
   registerRunRoutes(app, ctx);
+  registerEnvironmentRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerHookRoutes(app, ctx);

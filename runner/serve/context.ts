@@ -2,6 +2,7 @@ import type { Config } from "../../config/index.js";
 import type { Engine } from "../../engine/index.js";
 import type { Store } from "../../store/index.js";
 import type { Notifier } from "../notify/index.js";
+import type { EnvironmentOps } from "./environment-ops.js";
 import type { LiveBus } from "./live-logs.js";
 import type { Metrics } from "./metrics.js";
 import type { Poller } from "./poller.js";
@@ -22,4 +23,6 @@ export interface DaemonContext {
   metrics: Metrics;
   /** Outbound webhooks: deliveries, redelivery. */
   notifier: Notifier;
+  /** `slipway deploy/confirm/rollback/status/history` (deployments the daemon runs itself). */
+  environments: EnvironmentOps;
 }

@@ -7,6 +7,7 @@ import { Notifier, observeDeployments } from "../notify/index.js";
 import { buildApi } from "./api.js";
 import type { DaemonContext } from "./context.js";
 import { DeployGate } from "./deploy-gate.js";
+import { EnvironmentOps } from "./environment-ops.js";
 import { bindListen, closeServer, openForRequests, takeOver } from "./listen.js";
 import { LiveBus } from "./live-logs.js";
 import { Metrics } from "./metrics.js";
@@ -129,6 +130,9 @@ async function assemble(
   // Undone after the scheduler and the API, so the last runs' final events are stored as pending
   // deliveries (the next start sends them); attempts in flight are cut and stay pending.
   undo.push(() => notifier.stop());
+  // Closed after the API and before the store: rollouts it runs are cut and recorded interrupted.
+  const environments = new EnvironmentOps({ config, store, engine, sources, log });
+  undo.push(() => environments.close());
   const deps = {
     config,
     store,
@@ -160,7 +164,19 @@ async function assemble(
     log(`poll ${repo}: ${(err as Error).message}`),
   );
   for (const repo of config.repositories) await store.upsertRepository({ name: repo.name, url: repo.url });
-  const ctx: DaemonContext = { config, store, engine, bus, sources, scheduler, triggers, poller, metrics, notifier };
+  const ctx: DaemonContext = {
+    config,
+    store,
+    engine,
+    bus,
+    sources,
+    scheduler,
+    triggers,
+    poller,
+    metrics,
+    notifier,
+    environments,
+  };
   const app = await buildApi(ctx, { serverFactory: (handler) => takeOver(server, handler), log });
   await app.ready();
   openForRequests(server);

@@ -1,11 +1,10 @@
-import { checkComposePolicy, sanitizeProjectName } from "../../compose/index.js";
 import { isSlipwayError } from "../../core/index.js";
-import { deployVersion, type EnvironmentTarget } from "../../deploy/index.js";
-import { containPath } from "../../engine/index.js";
+import { deployVersion } from "../../deploy/index.js";
 import type { DeployStage } from "../../pipelines/index.js";
 import type { DeploymentStore } from "../../store/index.js";
 import type { RunContext, StageOutcome } from "../stages/types.js";
 import type { DeployGate } from "./deploy-gate.js";
+import { environmentTarget } from "./environment-target.js";
 
 /** A deploy stage waits this long for another runner's deployment of the environment. */
 const LOCK_WAIT_MS = 15 * 60_000;
@@ -32,24 +31,15 @@ export function createDeployHandler(
         return { ok: true, skipped: true, detail: `superseded by run #${turn.superseded}` };
       }
       if (signal.aborted) return { ok: false, cancelled: true, detail: "cancelled" };
-      // The same containment and trust rules as a test stack: an untrusted repository's
-      // environment gets no host bind mounts, privileges or host namespaces (docs/security.md).
-      const composeFile = await containPath({
-        root: ctx.workspaceDir,
-        path: env.compose,
-        what: "environment compose file",
-        kind: "file",
-      });
-      await checkComposePolicy({ checkout: ctx.workspaceDir, file: composeFile, trusted: ctx.trusted });
-      const project = sanitizeProjectName(env.project ?? `${ctx.pipeline.name}-${stage.environment}`);
-      const target: EnvironmentTarget = {
+      const target = await environmentTarget({
         repository,
+        pipelineName: ctx.pipeline.name,
         environment: env,
-        project,
-        composeFile,
+        checkout: ctx.workspaceDir,
+        trusted: ctx.trusted,
         version: ctx.version.version,
         variables: ctx.env,
-      };
+      });
       const row = await deployVersion(target, {
         engine: ctx.engine,
         records: deps.records,
@@ -60,8 +50,8 @@ export function createDeployHandler(
         runId: ctx.runId,
         lockWaitMs: LOCK_WAIT_MS,
       });
-      await onDeployed(ctx, stage.environment, project);
-      return { ok: true, detail: `${project} now runs ${ctx.version.version} (${row.outcome ?? "done"})` };
+      await onDeployed(ctx, stage.environment, target.project);
+      return { ok: true, detail: `${target.project} now runs ${ctx.version.version} (${row.outcome ?? "done"})` };
     } catch (err) {
       if (signal.aborted) return { ok: false, cancelled: true, detail: "cancelled" };
       if (isSlipwayError(err)) {

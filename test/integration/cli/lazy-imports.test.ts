@@ -51,6 +51,11 @@ describe("each CLI verb imports only what it needs", () => {
     [["cancel", "run-1"]],
     [["retry", "run-1"]],
     [["token", "list"]],
+    [["deploy", "staging", "develop-1", "--repo", "hello"]],
+    [["confirm", "staging", "--repo", "hello"]],
+    [["rollback", "staging", "--repo", "hello"]],
+    [["status", "staging", "--repo", "hello"]],
+    [["history", "staging", "--repo", "hello"]],
   ])("slipway %j loads neither the engine, the store nor the server", (args) => {
     const { urls, status } = loaded(args);
     expect(urls.some((u) => u.endsWith("/dist/runner/cli.js"))).toBe(true);
