@@ -20,6 +20,8 @@ export interface JUnitCollectOptions {
   labels: Record<string, string>;
   /** Files last written before this instant are stale reports of an earlier run and ignored. */
   since?: Date;
+  /** Cancel or stage timeout: stops a pull of `image` (the only step that can take long). */
+  signal?: AbortSignal;
 }
 
 export interface CollectedJUnit {
@@ -49,7 +51,7 @@ export async function collectJUnit(opts: JUnitCollectOptions): Promise<Collected
   const wanted = new Set(patterns.map(copyRoot));
   // A glob that may match anywhere copies the whole workspace once; nothing else is needed then.
   const roots = wanted.has("") ? [""] : [...wanted];
-  await opts.engine.ensureImage(opts.image);
+  await opts.engine.ensureImage(opts.image, undefined, opts.signal);
   const id = await opts.engine.createContainer({
     image: opts.image,
     cmd: ["true"],

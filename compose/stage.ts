@@ -190,6 +190,7 @@ async function junit(opts: IntegrationStageOptions, since: Date): Promise<Integr
       image: opts.utilityImage ?? "busybox:latest",
       labels: slipwayLabels({ owner: opts.owner, runId: opts.runId, role: "test-stack", stage: opts.stage.name }),
       since,
+      signal: opts.signal,
     });
     for (const problem of collected.problems) opts.log(`junit: SLIPWAY_E_COMPOSE_JUNIT ${problem}`);
     if (collected.files.length === 0) opts.log(`junit: no file matched ${opts.stage.junit.join(", ")}`);

@@ -25,7 +25,10 @@ export function createStreamMasker(secrets: readonly string[], options: StreamMa
   const maxLineLength = Math.max(options.maxLineLength ?? 64 * 1024, compiled.longest * 2, 1);
   let pending = "";
 
-  const maskLines = (text: string) => text.split("\n").map(compiled.mask).join("\n");
+  // All the whole lines of a chunk in one pass, not line by line: a form never matches less
+  // across a newline (the base64 window scan and the token shape stop at it), and one
+  // indexOf per form over 64 KiB instead of one per line is what keeps 50 secrets cheap.
+  const maskLines = (text: string) => compiled.mask(text);
 
   /**
    * Emits the head of an over-long unfinished line. The cut keeps the last `longest - 1`

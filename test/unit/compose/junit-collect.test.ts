@@ -135,3 +135,27 @@ describe("collectJUnit", () => {
     expect(copyRoot(glob)).toBe(root);
   });
 });
+
+describe("collectJUnit and cancel", () => {
+  it("hands the stage's signal to the pull of its helper image, so a cancel stops a slow pull", async () => {
+    write("reports/a.xml", REPORT(1));
+    const controller = new AbortController();
+    let pulledWith: AbortSignal | undefined;
+    const engine = fakeEngine(workspace, asked);
+    engine.ensureImage = async (_ref, _onLine, signal) => {
+      pulledWith = signal;
+      return "sha256:helper";
+    };
+    await collectJUnit({
+      engine,
+      volume: "ws",
+      mountPath: MOUNT,
+      patterns: ["reports/*.xml"],
+      artifactsDir: artifacts,
+      image: "busybox:latest",
+      labels: {},
+      signal: controller.signal,
+    });
+    expect(pulledWith).toBe(controller.signal);
+  });
+});
