@@ -9,8 +9,10 @@ export interface DispatcherOptions {
   log(line: string): void;
   /** Masks secrets in recorded errors and log lines. */
   mask(text: string): string;
-  /** Deliveries attempted at the same time. */
+  /** Deliveries attempted at the same time, in all (default 8). */
   concurrency?: number;
+  /** ... and to one webhook (default 2), so a slow receiver cannot hold every slot. */
+  perWebhook?: number;
   random?: () => number;
   /** How often to look for due deliveries besides being woken (another process may add some). */
   pollMs?: number;
@@ -24,7 +26,7 @@ export interface DispatcherOptions {
  */
 export class Dispatcher {
   private readonly sender = new WebhookSender();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, { webhook: string; done: Promise<void> }>();
   private readonly stopping = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
@@ -56,19 +58,24 @@ export class Dispatcher {
   }
 
   private async pump(): Promise<void> {
-    const slots = (this.opts.concurrency ?? 4) - this.inFlight.size;
-    if (slots <= 0 || this.stopped) return;
-    const due = await this.opts.store.dueDeliveries(this.opts.config.runnerId, Date.now(), slots + this.inFlight.size);
+    const total = this.opts.concurrency ?? 8;
+    const perWebhook = this.opts.perWebhook ?? 2;
+    if (this.inFlight.size >= total || this.stopped) return;
+    // Read past the slots: the oldest due deliveries may all be a busy webhook's, and the
+    // others' must still go out.
+    const due = await this.opts.store.dueDeliveries(this.opts.config.runnerId, Date.now(), 100);
     for (const delivery of due) {
-      if (this.inFlight.size >= (this.opts.concurrency ?? 4) || this.stopped) break;
+      if (this.inFlight.size >= total || this.stopped) break;
       if (this.inFlight.has(delivery.id)) continue;
+      const busy = [...this.inFlight.values()].filter((f) => f.webhook === delivery.webhook).length;
+      if (busy >= perWebhook) continue;
       const done = this.attempt(delivery)
         .catch((err: Error) => this.opts.log(`notify: delivery ${delivery.id}: ${this.opts.mask(err.message)}`))
         .finally(() => {
           this.inFlight.delete(delivery.id);
           this.wake();
         });
-      this.inFlight.set(delivery.id, done);
+      this.inFlight.set(delivery.id, { webhook: delivery.webhook, done });
     }
   }
 
@@ -140,7 +147,7 @@ export class Dispatcher {
     if (this.timer) clearTimeout(this.timer);
     this.stopping.abort();
     await this.pumping;
-    await Promise.all(this.inFlight.values());
+    await Promise.all([...this.inFlight.values()].map((f) => f.done));
     await this.sender.close().catch(() => {});
   }
 }

@@ -137,8 +137,9 @@ export class Notifier {
       hooks.map((hook) => {
         let body = bodies.get(hook.format);
         if (body === undefined) {
-          // Run errors and stage details are masked when stored; masked again in case a secret came later.
-          body = this.mask(formatBody(hook.format, full));
+          // Not masked here: run errors and stage details were masked when stored, and masking
+          // the serialised JSON could cut through its structure (a secret equal to a key).
+          body = formatBody(hook.format, full);
           bodies.set(hook.format, body);
         }
         return {

@@ -148,6 +148,8 @@ async function assemble(
   });
   const reconciled = await reconcileAfterRestart(deps);
   if (reconciled.length > 0) log(`reconciled ${reconciled.length} run(s) interrupted by a restart`);
+  // They failed: said on the bus like any other end, so their run.failed notifications go out.
+  for (const run of reconciled) bus.publish({ type: "run", runId: run.id, status: "failed" });
   const scheduler = new Scheduler(deps, config.concurrency, 1000, {
     log,
     count: (source) => metrics.unexpectedError(source),

@@ -48,6 +48,7 @@ describe("slipway serve: outbound webhooks", () => {
   let origin: ReturnType<typeof createOrigin>;
   let ops: Receiver;
   let chat: Receiver;
+  let stuck: Receiver;
   let daemon: TestDaemon;
 
   beforeAll(async () => {
@@ -58,6 +59,9 @@ describe("slipway serve: outbound webhooks", () => {
     git(origin.work, "push", "-q", "origin", "feature/flaky");
     ops = await startReceiver();
     chat = await startReceiver();
+    // Holds every request for 20 s: if notifying were part of running, runs would wait on it.
+    stuck = await startReceiver();
+    for (let i = 0; i < 20; i++) stuck.answers.push({ status: 204, delayMs: 20_000 });
     daemon = await startTestDaemon(
       [
         "notifications:",
@@ -66,6 +70,10 @@ describe("slipway serve: outbound webhooks", () => {
         "    secret: {env: OPS_SIGNING}",
         "    events: [run.started, run.succeeded, run.failed, run.fixed]",
         "    backoff: 100ms",
+        "  - name: stuck",
+        `    url: ${stuck.url}`,
+        "    events: [run.started, run.succeeded]",
+        "    timeout: 30s",
         "repositories:",
         "  - name: notify",
         `    url: ${origin.bare}`,
@@ -84,6 +92,7 @@ describe("slipway serve: outbound webhooks", () => {
     await daemon?.stop();
     await ops?.close();
     await chat?.close();
+    await stuck?.close();
     origin?.cleanup();
   });
 
@@ -113,6 +122,14 @@ describe("slipway serve: outbound webhooks", () => {
     expect(verified({ ...first, body: first.body.replace("run.started", "run.succeeded") })).toBe(false);
     // The chat webhook hears run.failed only, and only this repository's.
     expect(chat.received).toHaveLength(0);
+    // The stuck receiver got run.started long ago and has not answered: the run did not wait.
+    expect(stuck.received.length).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - (stuck.received[0]?.at ?? 0)).toBeLessThan(20_000);
+    const { body } = await daemon.api<{ deliveries: DeliveryJson[] }>(
+      "GET",
+      "/api/notifications/deliveries?webhook=stuck",
+    );
+    expect(body.deliveries.every((d) => d.status === "pending" && d.attempts === 0)).toBe(true);
   });
 
   it("a failure goes to both webhooks (Slack format for chat), and the next success on that ref is run.fixed", async () => {
@@ -213,6 +230,7 @@ describe("slipway serve: outbound webhooks", () => {
     const { body: hooks } = await daemon.api<{ webhooks: WebhookJson[] }>("GET", "/api/notifications/webhooks");
     expect(hooks.webhooks.map((w) => [w.name, w.repository, w.format, w.signed])).toEqual([
       ["ops", null, "json", true],
+      ["stuck", null, "json", false],
       ["chat", "notify", "slack", false],
     ]);
     const answers = await Promise.all(
@@ -321,5 +339,81 @@ describe("slipway serve (the CLI): a pending delivery survives a restart", () =>
     const output = first.output() + second.output();
     expect(output).toMatch(/notify: ops run\.succeeded attempt 1 failed \(SLIPWAY_E_NOTIFY_REFUSED: HTTP 503\)/);
     expect(output).not.toContain(SIGNING);
+  });
+});
+
+describe("slipway serve (the CLI): a run a killed daemon left running", () => {
+  const origin = createOrigin({
+    "slipway.yml": [
+      "name: killed",
+      "builders:",
+      "  box: { image: busybox:latest }",
+      "stages:",
+      "  - name: long",
+      "    builder: box",
+      '    commands: ["echo waiting-for-the-kill", "sleep 120"]',
+      "",
+    ].join("\n"),
+  });
+  const dir = mkdtempSync(join(tmpdir(), "slipway-notify-killed-"));
+  let receiver: Receiver;
+  afterAll(async () => {
+    await receiver?.close();
+    origin.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("is reported run.failed by the next start, which reconciles it", async () => {
+    receiver = await startReceiver();
+    writeFileSync(
+      join(dir, "slipway.config.yml"),
+      [
+        "notifications:",
+        `  - {name: ops, url: '${receiver.url}', secret: {env: OPS_SIGNING}, events: [run.started, run.failed]}`,
+        "repositories:",
+        `  - {name: killed, url: '${origin.bare}'}`,
+        "",
+      ].join("\n"),
+    );
+    const env = {
+      SLIPWAY_CONFIG: join(dir, "slipway.config.yml"),
+      SLIPWAY_DATA_DIR: join(dir, "data"),
+      SLIPWAY_LISTEN: "127.0.0.1:0",
+      SLIPWAY_RUNNER_ID: `${TEST_OWNER}-notify-killed`,
+      SLIPWAY_API_TOKEN: API_TOKEN,
+      OPS_SIGNING: SIGNING,
+    };
+    const listening = /listening on (http:\/\/\S+),/;
+    const first = startCli(["serve"], env);
+    await first.waitFor(listening);
+    const url1 = listening.exec(first.output())?.[1] ?? "";
+    const res = await fetch(`${url1}/api/repos/killed/runs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ ref: "develop" }),
+    });
+    const { run } = (await res.json()) as { run: RunRow };
+    await eventually(async () => {
+      const log = await (await fetch(`${url1}/api/runs/${run.id}/logs/long`)).text();
+      return log.includes("waiting-for-the-kill") ? true : undefined;
+    });
+    expect(events(receiver).map((e) => e.event)).toEqual(["run.started"]);
+    first.child.kill("SIGKILL");
+    await first.done;
+
+    const second = startCli(["serve"], env);
+    try {
+      await second.waitFor(listening);
+      await eventually(async () => (receiver.received.length >= 2 ? true : undefined), 30_000, "run.failed");
+      const failed = events(receiver)[1] as JsonPayload;
+      expect(failed).toMatchObject({
+        event: "run.failed",
+        run: { id: run.id, status: "failed", error: "runner restarted" },
+      });
+      expect(verified(receiver.received[1] as Received)).toBe(true);
+    } finally {
+      second.child.kill("SIGTERM");
+      await second.done;
+    }
   });
 });

@@ -181,6 +181,25 @@ describe("the delivery queue", () => {
     expect(receiver.received).toHaveLength(0);
   });
 
+  it("gives a slow receiver at most 2 slots, so other webhooks' deliveries still go out", async () => {
+    const slow = await startReceiver();
+    try {
+      for (let i = 0; i < 4; i++) slow.answers.push({ status: 204, delayMs: 1500 });
+      const config = configFor(receiver.url, `  - {name: slow, url: '${slow.url}', events: [run.failed], timeout: 5s}`);
+      const stuck = await Promise.all([1, 2, 3, 4].map(() => enqueue("{}", "slow")));
+      const quick = await enqueue("{}", "ops");
+      const started = Date.now();
+      start(config);
+      expect(await settled(quick.id)).toMatchObject({ status: "delivered" });
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(slow.received).toHaveLength(2);
+      for (const d of stuck) expect(await settled(d.id)).toMatchObject({ status: "delivered", attempts: 1 });
+      expect(slow.received).toHaveLength(4);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("on stop, cuts an attempt in flight and leaves it pending and uncounted", async () => {
     receiver.answers.push({ status: 204, delayMs: 5000 });
     const row = await enqueue("{}", "ops", 3);
