@@ -6,17 +6,23 @@ import { splitLines } from "./lines.js";
 import { abortedError, followProgress, throwIfAborted } from "./progress.js";
 import type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";
 
-/** The only file that talks to the Docker daemon. */
+/**
+ * The only file that talks to the Docker daemon. Its dockerode client stays private: every
+ * caller, tests and benches included, goes through the `Engine` interface, so a fake engine
+ * or another backend can stand in anywhere. Tests that must look at the daemon from outside
+ * keep a client of their own (`test/helpers/docker.ts`).
+ */
 export class DockerEngine implements Engine {
-  readonly docker: Docker;
+  readonly #docker: Docker;
 
+  /** `docker` picks another daemon than dockerode's default (DOCKER_HOST, else the local socket). */
   constructor(docker?: Docker) {
-    this.docker = docker ?? new Docker();
+    this.#docker = docker ?? new Docker();
   }
 
   async ping(): Promise<void> {
     try {
-      await this.docker.ping();
+      await this.#docker.ping();
     } catch (err) {
       const where = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
       throw new EngineError(
@@ -29,7 +35,7 @@ export class DockerEngine implements Engine {
 
   async imageId(ref: string): Promise<string | undefined> {
     try {
-      return (await this.docker.getImage(ref).inspect()).Id;
+      return (await this.#docker.getImage(ref).inspect()).Id;
     } catch (err) {
       if (isGone(err)) return undefined;
       throw err;
@@ -41,9 +47,9 @@ export class DockerEngine implements Engine {
     if (present) return present;
     throwIfAborted(`pull of ${ref}`, signal);
     try {
-      const stream = await this.docker.pull(ref, { abortSignal: signal });
+      const stream = await this.#docker.pull(ref, { abortSignal: signal });
       await followProgress<{ status?: string; id?: string }>(
-        this.docker.modem,
+        this.#docker.modem,
         stream,
         (event) => onLine?.(`${event.id ? `${event.id}: ` : ""}${event.status ?? ""}`),
         `pull of ${ref}`,
@@ -67,7 +73,7 @@ export class DockerEngine implements Engine {
     const what = `docker build of ${spec.context} (${dockerfile})`;
     throwIfAborted(what, spec.signal);
     const context = await packBuildContext(spec.context, { dockerfile });
-    const stream = await this.docker
+    const stream = await this.#docker
       .buildImage(context, {
         t: spec.tags[0],
         dockerfile,
@@ -88,7 +94,7 @@ export class DockerEngine implements Engine {
       spec.onLine?.(line);
     });
     await followProgress<{ stream?: string; error?: string; aux?: { ID?: string } }>(
-      this.docker.modem,
+      this.#docker.modem,
       stream,
       (event) => {
         if (event.stream) emit.push(event.stream);
@@ -115,7 +121,7 @@ export class DockerEngine implements Engine {
 
   async tagImage(imageId: string, ref: string): Promise<void> {
     const { repo, tag } = splitRef(ref);
-    await this.docker.getImage(imageId).tag({ repo, tag });
+    await this.#docker.getImage(imageId).tag({ repo, tag });
   }
 
   async pushImage(
@@ -132,9 +138,9 @@ export class DockerEngine implements Engine {
     try {
       // An empty auth object still sends X-Registry-Auth, which registries without auth accept.
       const options = { tag, authconfig: auth ?? {}, abortSignal: signal } as Docker.ImagePushOptions;
-      const stream = (await this.docker.getImage(repo).push(options)) as NodeJS.ReadableStream;
+      const stream = (await this.#docker.getImage(repo).push(options)) as NodeJS.ReadableStream;
       await followProgress<{ status?: string; id?: string; error?: string; aux?: { Digest?: string } }>(
-        this.docker.modem,
+        this.#docker.modem,
         stream,
         (event) => {
           if (event.aux?.Digest) digest = event.aux.Digest;
@@ -158,20 +164,20 @@ export class DockerEngine implements Engine {
 
   async removeImage(ref: string): Promise<void> {
     try {
-      await this.docker.getImage(ref).remove({ force: true });
+      await this.#docker.getImage(ref).remove({ force: true });
     } catch (err) {
       if (!isGone(err)) throw err;
     }
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<string> {
-    const net = await this.docker.createNetwork({ Name: name, Labels: labels, CheckDuplicate: true });
+    const net = await this.#docker.createNetwork({ Name: name, Labels: labels, CheckDuplicate: true });
     return net.id;
   }
 
   async removeNetwork(idOrName: string): Promise<void> {
     try {
-      await this.docker.getNetwork(idOrName).remove();
+      await this.#docker.getNetwork(idOrName).remove();
     } catch (err) {
       if (!isGone(err)) throw err;
     }
@@ -184,7 +190,7 @@ export class DockerEngine implements Engine {
       exposed[port] = {};
       bindings[port] = [{ HostIp: host.hostIp, HostPort: host.hostPort }];
     }
-    const container = await this.docker.createContainer({
+    const container = await this.#docker.createContainer({
       name: spec.name,
       Image: spec.image,
       Cmd: spec.cmd,
@@ -209,11 +215,11 @@ export class DockerEngine implements Engine {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.docker.getContainer(id).start();
+    await this.#docker.getContainer(id).start();
   }
 
   async streamLogs(id: string, onLine: (line: string, stream: "stdout" | "stderr") => void): Promise<void> {
-    const raw = (await this.docker.getContainer(id).logs({
+    const raw = (await this.#docker.getContainer(id).logs({
       follow: true,
       stdout: true,
       stderr: true,
@@ -225,7 +231,7 @@ export class DockerEngine implements Engine {
     id: string,
     onLine: (line: string, stream: "stdout" | "stderr") => void,
   ): Promise<{ done: Promise<void> }> {
-    const raw = (await this.docker.getContainer(id).attach({
+    const raw = (await this.#docker.getContainer(id).attach({
       stream: true,
       stdout: true,
       stderr: true,
@@ -234,13 +240,13 @@ export class DockerEngine implements Engine {
   }
 
   async waitContainer(id: string): Promise<number> {
-    const result = (await this.docker.getContainer(id).wait()) as { StatusCode: number };
+    const result = (await this.#docker.getContainer(id).wait()) as { StatusCode: number };
     return result.StatusCode;
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(id).stop({ t: graceSeconds });
+      await this.#docker.getContainer(id).stop({ t: graceSeconds });
     } catch (err) {
       if (!isGone(err)) throw err;
     }
@@ -248,7 +254,7 @@ export class DockerEngine implements Engine {
 
   async removeContainer(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(id).remove({ force: true, v: true });
+      await this.#docker.getContainer(id).remove({ force: true, v: true });
     } catch (err) {
       // 409: removal already in progress (a concurrent cleanup got there first).
       if (!isGone(err) && (err as { statusCode?: number }).statusCode !== 409) throw err;
@@ -256,15 +262,15 @@ export class DockerEngine implements Engine {
   }
 
   async copyFromContainer(id: string, path: string): Promise<NodeJS.ReadableStream> {
-    return (await this.docker.getContainer(id).getArchive({ path })) as unknown as NodeJS.ReadableStream;
+    return (await this.#docker.getContainer(id).getArchive({ path })) as unknown as NodeJS.ReadableStream;
   }
 
   async copyToContainer(id: string, dir: string, tar: NodeJS.ReadableStream | Buffer): Promise<void> {
-    await this.docker.getContainer(id).putArchive(tar as NodeJS.ReadableStream, { path: dir });
+    await this.#docker.getContainer(id).putArchive(tar as NodeJS.ReadableStream, { path: dir });
   }
 
   async inspectContainer(id: string): Promise<ContainerState> {
-    const info = await this.docker.getContainer(id).inspect();
+    const info = await this.#docker.getContainer(id).inspect();
     const health = info.State.Health?.Status as ContainerState["health"] | undefined;
     return {
       id: info.Id,
@@ -285,7 +291,7 @@ export class DockerEngine implements Engine {
   }
 
   async reattachWithoutAliases(network: string, id: string, aliases: string[]): Promise<void> {
-    const net = this.docker.getNetwork(network);
+    const net = this.#docker.getNetwork(network);
     await net.disconnect({ Container: id, Force: true });
     await net.connect({ Container: id, EndpointConfig: { Aliases: aliases } });
   }
@@ -293,9 +299,9 @@ export class DockerEngine implements Engine {
   async listResources(labelFilters: string[]): Promise<LabelledResource[]> {
     const filters = JSON.stringify({ label: labelFilters });
     const [containers, networks, volumes] = await Promise.all([
-      this.docker.listContainers({ all: true, filters }),
-      this.docker.listNetworks({ filters }),
-      this.docker.listVolumes({ filters }),
+      this.#docker.listContainers({ all: true, filters }),
+      this.#docker.listNetworks({ filters }),
+      this.#docker.listVolumes({ filters }),
     ]);
     return [
       ...containers.map((c) => ({
@@ -318,7 +324,7 @@ export class DockerEngine implements Engine {
     try {
       if (resource.kind === "container") await this.removeContainer(resource.id);
       else if (resource.kind === "network") await this.removeNetwork(resource.id);
-      else await this.docker.getVolume(resource.id).remove({ force: true });
+      else await this.#docker.getVolume(resource.id).remove({ force: true });
     } catch (err) {
       if (!isGone(err)) throw err;
     }
@@ -326,7 +332,7 @@ export class DockerEngine implements Engine {
 
   /** Creates a named volume carrying the given labels. */
   async createVolume(name: string, labels: Record<string, string>): Promise<string> {
-    await this.docker.createVolume({ Name: name, Labels: labels });
+    await this.#docker.createVolume({ Name: name, Labels: labels });
     return name;
   }
 }

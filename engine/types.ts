@@ -1,11 +1,19 @@
 /**
  * The Docker engine, as Slipway uses it. One implementation (`docker-engine.ts`) talks to
- * the daemon through dockerode; everything else in Slipway goes through this interface.
+ * the daemon through dockerode and keeps its client private; everything else in Slipway,
+ * tests and benches included, goes through this interface.
  *
- * Call order for one step container (mirrors woodpecker's backend):
- *   ensureImage → createNetwork? → createContainer → startContainer → streamLogs
- *   → waitContainer → removeContainer (→ removeNetwork)
- * Cancelling: stopContainer(grace) then removeContainer. Builds, pulls and pushes take an
+ * Call order for a run's steps (as `builders/step.ts` and `builders/workspace.ts` make it;
+ * compose shards and probes run their one-off containers the same way):
+ *   once:     ensureImage → createVolume (the workspace) → createContainer (never started)
+ *             → copyToContainer (the checkout) → removeContainer
+ *   per step: createNetwork? → createContainer → attachOutput (before the start, so no line
+ *             is missed) → startContainer → waitContainer → the attached output's `done`
+ *             → copyFromContainer (artifacts, from the stopped container) → removeContainer
+ *             (→ removeNetwork)
+ * `streamLogs` reads a container's log after the fact (a container Slipway did not attach
+ * to). Cancelling: stopContainer(grace) while waitContainer is pending; waitContainer then
+ * resolves and removeContainer follows as usual. Builds, pulls and pushes take an
  * AbortSignal (cancel or stage timeout): the request to the daemon is closed, the daemon
  * stops the work, and the call rejects at once with SLIPWAY_E_ENGINE_ABORTED. Every resource created through
  * this interface carries the `io.slipway.*` labels from `labels.ts`, so `gc` can find it

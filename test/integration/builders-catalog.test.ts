@@ -1,20 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { resolveBuilderImage } from "../../builders/index.js";
 import { DockerEngine } from "../../engine/index.js";
+import { runOnce } from "../helpers/docker.js";
 
 const engine = new DockerEngine();
 
 async function versionOf(image: string, cmd: string[]): Promise<string> {
-  const chunks: Buffer[] = [];
-  const sink = new (await import("node:stream")).Writable({
-    write(chunk, _enc, done) {
-      chunks.push(chunk as Buffer);
-      done();
-    },
-  });
-  const [result] = await engine.docker.run(image, cmd, sink, { HostConfig: { AutoRemove: true } });
-  expect(result.StatusCode).toBe(0);
-  return Buffer.concat(chunks).toString();
+  const result = await runOnce(image, cmd);
+  expect(result.code, result.output).toBe(0);
+  return result.output;
 }
 
 describe("Slipway's builder catalog builds for real", () => {

@@ -8,6 +8,7 @@ import { parsePipeline } from "../../pipelines/index.js";
 import { executePipeline, type PipelineRunResult } from "../../runner/pipeline-executor.js";
 import { createPushHandler } from "../../runner/serve/push-stage.js";
 import { localStages, type StageRegistry } from "../../runner/stages/registry.js";
+import { docker } from "../helpers/docker.js";
 
 /**
  * Cancel and `timeout:` reach the stages that talk to the daemon through a single long
@@ -31,8 +32,8 @@ beforeAll(() => {
 });
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  for (const img of await engine.docker.listImages({ filters: JSON.stringify({ label: [`slipway.test=${marker}`] }) }))
-    await engine.docker
+  for (const img of await docker.listImages({ filters: JSON.stringify({ label: [`slipway.test=${marker}`] }) }))
+    await docker
       .getImage(img.Id)
       .remove({ force: true })
       .catch(() => {});
@@ -40,7 +41,7 @@ afterAll(async () => {
 
 /** Build containers of this file's `RUN sleep 30` steps that still exist (the daemon's own, unlabelled). */
 async function buildContainers(): Promise<string[]> {
-  const all = await engine.docker.listContainers({ all: true });
+  const all = await docker.listContainers({ all: true });
   return all.filter((c) => c.Command.includes(marker)).map((c) => `${c.Id.slice(0, 12)} ${c.State}`);
 }
 

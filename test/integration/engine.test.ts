@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { collectGarbage, DockerEngine, type EngineError, LABEL, slipwayLabels } from "../../engine/index.js";
 import { TEST_OWNER } from "../helpers/cli.js";
+import { docker, imageLabels } from "../helpers/docker.js";
 
 const engine = new DockerEngine();
 const runId = `engine-test-${process.pid}`;
@@ -73,7 +74,7 @@ describe("DockerEngine (real daemon)", () => {
       });
       expect(lines.some((l) => l.includes("Step 1/"))).toBe(true);
       expect(await engine.imageId(`${tag}-b`)).toBe(id);
-      expect((await engine.docker.getImage(id).inspect()).Config.Labels?.a).toBe("b");
+      expect((await imageLabels(id)).a).toBe("b");
       const { lines: ls } = await run(["ls", "/ctx"], { image: tag });
       expect(ls.sort()).toEqual(["stdout:Dockerfile", "stdout:keep.txt"]);
       await engine.removeImage(tag);
@@ -130,7 +131,7 @@ describe("DockerEngine (real daemon)", () => {
       binds: [`${deadVol}:/data`],
     });
     const liveCtr = await engine.createContainer({ image: "busybox:latest", cmd: ["true"], labels });
-    const plain = await engine.docker.createContainer({ Image: "busybox:latest", Cmd: ["true"] });
+    const plain = await docker.createContainer({ Image: "busybox:latest", Cmd: ["true"] });
     try {
       const report = await collectGarbage(engine);
       const removed = report.removed.map((r) => r.id);

@@ -4,14 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerEngine, LABEL } from "../../engine/index.js";
 import { runCli, startCli, TEST_OWNER } from "../helpers/cli.js";
+import { docker, imageLabels, runOnce } from "../helpers/docker.js";
 import { createFixtureRepo, type FixtureRepo, git } from "../helpers/fixture-repo.js";
 
 const engine = new DockerEngine();
 const IMAGE = "slipway-example/hello-node";
-
-async function imageLabels(ref: string): Promise<Record<string, string>> {
-  return (await engine.docker.getImage(ref).inspect()).Config.Labels ?? {};
-}
 
 function runIdOf(output: string): string {
   const match = /^run (\S+): /m.exec(output);
@@ -65,10 +62,8 @@ describe("slipway run (real engine, real git)", () => {
     expect(Date.parse(labels["org.opencontainers.image.created"] ?? "")).toBeGreaterThan(Date.now() - 600_000);
     expect((await engine.imageId(`${IMAGE}:develop`)) ?? "").toBe(await engine.imageId(`${IMAGE}:develop-1`));
     // The artifact (out/VERSION, written in the builder) made it into the packaged image.
-    const cat = await engine.docker.run(`${IMAGE}:develop-1`, ["cat", "/app/VERSION"], process.stderr, {
-      HostConfig: { AutoRemove: true },
-    });
-    expect(cat[0].StatusCode).toBe(0);
+    const cat = await runOnce(`${IMAGE}:develop-1`, ["cat", "/app/VERSION"]);
+    expect(cat.code, cat.output).toBe(0);
     expect(await leftovers(runIdOf(result.stdout))).toEqual([]);
   });
 
@@ -99,7 +94,7 @@ describe("slipway run (real engine, real git)", () => {
 
   it("reuses the builder image on the next run: same id, no build", async () => {
     const builders = async () =>
-      (await engine.docker.listImages({ filters: { reference: ["slipway-builder/node"] } })).map((i) => i.Id).sort();
+      (await docker.listImages({ filters: { reference: ["slipway-builder/node"] } })).map((i) => i.Id).sort();
     // The first run builds the builder image when no earlier test did; the second must reuse it.
     const first = await runCli(["run", "--repo", repo.dir, "--ref", "release/1.0", "--only", "build"], env());
     expect(first.code, first.stdout + first.stderr).toBe(0);

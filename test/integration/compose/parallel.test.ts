@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runIntegrationStage } from "../../../compose/index.js";
 import { DockerEngine } from "../../../engine/index.js";
+import { docker } from "../../helpers/docker.js";
 import {
   cleanupRun,
   composeStage,
@@ -176,7 +177,7 @@ describe("compose integration stage on a real engine", () => {
 
 /** Reads the host side of every published port of a project, while it runs. */
 async function recordPorts(project: string, into: string[]): Promise<void> {
-  const containers = await engine.docker.listContainers({
+  const containers = await docker.listContainers({
     filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
   });
   for (const c of containers) {
