@@ -12,25 +12,25 @@ export function otherColour(colour: Colour): Colour {
 
 /** What runs now, as the blue-green planner needs to know it. */
 export interface BlueGreenState {
-  /** Whether the environment's proxy container exists and runs. */
+  /** Whether the environment's proxy container runs with the current configuration (else it is (re)created). */
   proxy: boolean;
-  /** The colour the proxy sends traffic to; undefined when there is no proxy yet. */
+  /** The colour the proxy sends traffic to; undefined when there is no proxy (or it cannot say). */
   active?: Colour;
   /** Containers of each colour's compose project. */
   stacks: Record<Colour, StackState>;
 }
 
 export interface BlueGreenTarget {
-  /** The target version's services, as compose resolves them (the same for either colour). */
-  specs: ServiceSpec[];
+  /** The target version's services per colour (compose's config hash includes the project name). */
+  specs: Record<Colour, ServiceSpec[]>;
   /** A smoke command is configured. */
   smoke: boolean;
   scaleDownAfterSeconds: number;
 }
 
 export type BlueGreenStep =
-  /** Create (or restart) the proxy and its network before any colour needs them. */
-  | { kind: "proxy" }
+  /** Create (or recreate, keeping `active`) the proxy and its network before any colour needs them. */
+  | { kind: "proxy"; active?: Colour }
   /** `compose up -d` of the whole idle colour at the target version, every service scaled. */
   | { kind: "up"; colour: Colour; scale: Record<string, number> }
   /** Wait until every container of the colour is healthy (or running, without a healthcheck) and stays so for `monitor`. */
@@ -58,17 +58,17 @@ export interface BlueGreenPlan {
  * When the serving colour already runs the target, nothing changes at all.
  */
 export function planBlueGreen(state: BlueGreenState, target: BlueGreenTarget, phase: Phase = "update"): BlueGreenPlan {
-  const steps: BlueGreenStep[] = state.proxy ? [] : [{ kind: "proxy" }];
-  const active = state.proxy ? state.active : undefined;
-  if (active && runsTarget(state.stacks[active], target.specs)) {
+  const active = state.active;
+  const steps: BlueGreenStep[] = state.proxy ? [] : [{ kind: "proxy", ...(active ? { active } : {}) }];
+  if (active && runsTarget(state.stacks[active], target.specs[active])) {
     return { steps, colour: active, reused: true };
   }
-  // First deployment (or the proxy was lost): blue, whatever may still run.
+  // First deployment (or the proxy was lost with what it knew): blue, whatever may still run.
   const idle = active ? otherColour(active) : "blue";
-  const order = dependencyOrder(target.specs);
-  const reused = runsTarget(state.stacks[idle], target.specs);
+  const order = dependencyOrder(target.specs[idle]);
+  const reused = runsTarget(state.stacks[idle], target.specs[idle]);
   if (!reused) {
-    const replicas = new Map(target.specs.map((s) => [s.name, s.replicas]));
+    const replicas = new Map(target.specs[idle].map((s) => [s.name, s.replicas]));
     steps.push({ kind: "up", colour: idle, scale: Object.fromEntries(order.map((n) => [n, replicas.get(n) ?? 1])) });
   }
   steps.push({ kind: "health", colour: idle, services: order });

@@ -42,12 +42,23 @@ export class EnvironmentCompose {
     private readonly log: (line: string) => void,
   ) {}
 
-  static async open(target: EnvironmentTarget, log: (line: string) => void = () => {}): Promise<EnvironmentCompose> {
+  /**
+   * With `attach` (a blue-green colour), the generated file also puts one service on an
+   * external network under an extra alias, so the environment's proxy reaches this colour's
+   * replicas (and only them) by that name.
+   */
+  static async open(
+    target: EnvironmentTarget,
+    log: (line: string) => void = () => {},
+    attach?: { service: string; network: string; alias: string },
+  ): Promise<EnvironmentCompose> {
     const cli = await detectCompose();
     const source = await readFile(target.composeFile, "utf8").catch((err: Error) => {
       throw new DeployError("SLIPWAY_E_DEPLOY_COMPOSE_FAILED", `cannot read ${target.composeFile}: ${err.message}`);
     });
-    const services = Object.keys(((parse(source) ?? {}) as { services?: object }).services ?? {});
+    const userServices =
+      ((parse(source) ?? {}) as { services?: Record<string, { networks?: unknown }> }).services ?? {};
+    const services = Object.keys(userServices);
     const labels = {
       [LABEL.role]: "environment",
       [LABEL.environment]: `${target.repository}/${target.environment.name}`,
@@ -55,7 +66,26 @@ export class EnvironmentCompose {
     const dir = join(tmpdir(), "slipway-environments", target.project);
     await mkdir(dir, { recursive: true });
     const labelsFile = join(dir, "slipway-labels.yml");
-    const doc = { services: Object.fromEntries(services.map((s) => [s, { labels }])) };
+    const doc: Record<string, unknown> = { services: Object.fromEntries(services.map((s) => [s, { labels }])) };
+    if (attach) {
+      if (!services.includes(attach.service)) {
+        throw new DeployError(
+          "SLIPWAY_E_DEPLOY_BAD_VALUE",
+          `blue_green.service "${attach.service}" is not a service of ${target.composeFile} (it has ${services.join(", ")})`,
+        );
+      }
+      const svc = (doc.services as Record<string, Record<string, unknown>>)[attach.service] as Record<string, unknown>;
+      svc.networks = {
+        ...ownNetworks(userServices[attach.service]?.networks),
+        slipway_proxy: { aliases: [attach.alias] },
+      };
+      const userNetworks = ((parse(source) ?? {}) as { networks?: Record<string, unknown> }).networks ?? {};
+      // The colour's own default network carries Slipway's labels too (found and removed with the rest).
+      doc.networks = {
+        ...(userNetworks.default === undefined ? { default: { labels } } : {}),
+        slipway_proxy: { external: true, name: attach.network },
+      };
+    }
     await writeFile(labelsFile, stringify(doc));
     const composeTarget: ComposeTarget = {
       project: target.project,
@@ -101,4 +131,14 @@ export class EnvironmentCompose {
       .map((s) => s.image as string);
     return { specs, images: [...new Set(images)] };
   }
+}
+
+/**
+ * The networks a service is on, as a map. Listing any network in an override replaces the
+ * implicit `default`, so a service that listed none keeps `default` explicitly.
+ */
+function ownNetworks(raw: unknown): Record<string, unknown> {
+  if (Array.isArray(raw)) return Object.fromEntries(raw.map((n) => [String(n), {}]));
+  if (raw && typeof raw === "object") return Object.fromEntries(Object.keys(raw).map((n) => [n, {}]));
+  return { default: {} };
 }

@@ -36,6 +36,10 @@ export const DEPLOY_ERROR_CODES = {
     "`rollback` without a version, but the environment has no earlier successful deployment.",
   SLIPWAY_E_DEPLOY_UNKNOWN_ENVIRONMENT: "The pipeline file defines no environment of that name.",
   SLIPWAY_E_DEPLOY_CANCELLED: "The deployment was cancelled; the environment keeps serving what it ran at that moment.",
+  SLIPWAY_E_DEPLOY_PROXY:
+    "The blue-green proxy could not be created, did not see the new colour's servers up, or refused the switch; traffic stays on the colour that served.",
+  SLIPWAY_E_DEPLOY_SMOKE_FAILED:
+    "The blue-green smoke command (`blue_green.smoke`) failed on the new colour; traffic stays on the colour that served.",
 } as const;
 
 export type DeployErrorCode = keyof typeof DEPLOY_ERROR_CODES;

@@ -1,5 +1,6 @@
 import type { Engine } from "../engine/index.js";
 import type { DeploymentRow, DeploymentStore, DeploymentTrigger, EnvironmentKey } from "../store/index.js";
+import { deployBlueGreen, type ExecutorSupport, rollbackBlueGreen } from "./blue-green.js";
 import { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
 import { DeployError } from "./errors.js";
 import { type RolloutContext, runRollout } from "./rollout.js";
@@ -43,6 +44,7 @@ const DEFAULT_LEASE_MS = 30_000;
  * coded DeployError (ROLLED_BACK, PAUSED, UNHEALTHY, LOCKED, VERSION_MISSING, ...).
  */
 export async function deployVersion(target: EnvironmentTarget, opts: ExecutorOptions): Promise<DeploymentRow> {
+  if (target.environment.strategy === "blue-green") return deployBlueGreen(target, opts, BLUE_GREEN);
   const log = opts.log ?? (() => {});
   const compose = await EnvironmentCompose.open(target, log);
   const { specs, images } = await compose.specs();
@@ -74,6 +76,10 @@ export async function confirmDeployment(target: EnvironmentTarget, opts: Executo
       "SLIPWAY_E_DEPLOY_NOT_PAUSED",
       `${key.repository}/${key.environment} has no paused deployment`,
     );
+  }
+  if (paused.strategy === "blue-green") {
+    const resumed = { ...target, version: paused.version, variables: specOf(paused).variables };
+    return deployBlueGreen(resumed, opts, BLUE_GREEN, paused);
   }
   const compose = (await EnvironmentCompose.open(target, opts.log)).withVersion(
     paused.version,
@@ -109,6 +115,8 @@ export async function rollbackEnvironment(
         : `${key.repository}/${key.environment} has no earlier successful deployment to roll back to`,
     );
   }
+  if (target.environment.strategy === "blue-green")
+    return rollbackBlueGreen(target, opts, BLUE_GREEN, to, current, stuck);
   const compose = (await EnvironmentCompose.open(target, opts.log)).withVersion(to.version, specOf(to).variables);
   const { specs, images } = await compose.specs();
   await requireImages(opts.engine, images, to.version, opts.log ?? (() => {}));
@@ -327,6 +335,9 @@ async function withLock<T>(key: EnvironmentKey, opts: ExecutorOptions, fn: () =>
     await opts.records.releaseLock(key, opts.holder).catch(() => {});
   }
 }
+
+/** What the blue-green path (deploy/blue-green.ts) shares with this one: the lock and the image check. */
+const BLUE_GREEN: ExecutorSupport<ExecutorOptions> = { withLock, requireImages };
 
 async function findSuccess(records: DeploymentStore, key: EnvironmentKey, version: string) {
   return (await records.listDeployments(key, 200)).find((d) => d.version === version && d.status === "success");

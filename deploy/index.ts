@@ -41,6 +41,8 @@ export {
   type Step,
   serviceChanged,
 } from "./planner.js";
+export { ColourProxy, colourAlias, type ProxyInfo, type ProxyTarget, proxyNetworkName } from "./proxy.js";
+export { activeInMap, PROXY_CONTAINER_PORT, proxyImageRef, upServers } from "./proxy-image.js";
 export { type RolloutResult, runRollout } from "./rollout.js";
 export {
   fixedPorts,

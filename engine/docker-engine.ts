@@ -4,7 +4,15 @@ import { pumpLines } from "./demux.js";
 import { EngineError, isGone } from "./errors.js";
 import { splitLines } from "./lines.js";
 import { abortedError, followProgress, throwIfAborted } from "./progress.js";
-import type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";
+import type {
+  BuildSpec,
+  ContainerSpec,
+  ContainerState,
+  Engine,
+  ExecResult,
+  LabelledResource,
+  RegistryAuth,
+} from "./types.js";
 
 /**
  * The only file that talks to the Docker daemon. Its dockerode client stays private: every
@@ -206,6 +214,7 @@ export class DockerEngine implements Engine {
         NetworkMode: spec.network,
         PortBindings: bindings,
         Init: spec.init,
+        ...(spec.restart ? { RestartPolicy: { Name: spec.restart } } : {}),
       },
       NetworkingConfig: spec.network
         ? { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases } } }
@@ -288,6 +297,42 @@ export class DockerEngine implements Engine {
         ]),
       ),
     };
+  }
+
+  async execInContainer(
+    id: string,
+    cmd: string[],
+    opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
+    const exec = await this.docker.getContainer(id).exec({
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+      Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    });
+    const raw = (await exec.start({ hijack: true, stdin: false })) as unknown as NodeJS.ReadableStream;
+    const out = { stdout: [] as string[], stderr: [] as string[] };
+    const pump = pumpLines(raw, (line, stream) => {
+      const lines = out[stream];
+      lines.push(line);
+      // A chatty command must not fill the runner's memory: keep the last lines.
+      if (lines.length > 2000) lines.shift();
+    });
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    try {
+      if ((await Promise.race([pump, timedOut])) === "timeout") {
+        (raw as unknown as { destroy?: () => void }).destroy?.();
+        return { exitCode: 124, stdout: out.stdout.join("\n"), stderr: `timed out after ${timeoutMs} ms` };
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, stdout: out.stdout.join("\n"), stderr: out.stderr.join("\n") };
   }
 
   async reattachWithoutAliases(network: string, id: string, aliases: string[]): Promise<void> {

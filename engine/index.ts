@@ -22,4 +22,12 @@ export {
 } from "./labels.js";
 export { splitLines } from "./lines.js";
 export { checkEntry, checkEntryName, type ExtractOptions, extractArchive } from "./safe-extract.js";
-export type { BuildSpec, ContainerSpec, ContainerState, Engine, LabelledResource, RegistryAuth } from "./types.js";
+export type {
+  BuildSpec,
+  ContainerSpec,
+  ContainerState,
+  Engine,
+  ExecResult,
+  LabelledResource,
+  RegistryAuth,
+} from "./types.js";

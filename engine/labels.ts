@@ -13,6 +13,10 @@ export const LABEL = {
   stage: "io.slipway.stage",
   /** `<repository>/<environment>` on the containers of a long-running environment. */
   environment: "io.slipway.environment",
+  /** On a blue-green environment's proxy container and network: the environment's base compose project. */
+  proxy: "io.slipway.proxy",
+  /** On the proxy container: a hash of what it was created with (image, publish, target port). */
+  proxyConfig: "io.slipway.proxy-config",
 } as const;
 
 export type Role = "builder" | "step" | "test-stack" | "environment" | "package";

@@ -72,6 +72,16 @@ export interface Engine {
   copyToContainer(id: string, dir: string, tar: NodeJS.ReadableStream | Buffer): Promise<void>;
   inspectContainer(id: string): Promise<ContainerState>;
   /**
+   * Runs a command in a running container (`docker exec`) and resolves with its exit code and
+   * output once it ends; the output is capped (the tail is kept). Used to steer long-running
+   * containers (a proxy's runtime API, a smoke test) without publishing anything.
+   */
+  execInContainer(
+    id: string,
+    cmd: string[],
+    opts?: { env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<ExecResult>;
+  /**
    * Detaches a container from a network and attaches it again with only the given aliases:
    * its DNS name on that network (e.g. a compose service name) stops resolving to it, so a
    * load balancer following DNS takes it out of rotation while it can still reach the rest
@@ -82,6 +92,12 @@ export interface Engine {
   /** Everything carrying all of the given labels (`key=value`, or `key` alone for presence). */
   listResources(labelFilters: string[]): Promise<LabelledResource[]>;
   removeResource(resource: LabelledResource): Promise<void>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 export interface RegistryAuth {
@@ -122,6 +138,8 @@ export interface ContainerSpec {
   user?: string;
   tty?: boolean;
   init?: boolean;
+  /** Restart policy; long-running environment containers come back after a daemon restart. */
+  restart?: "no" | "unless-stopped";
 }
 
 export interface ContainerState {

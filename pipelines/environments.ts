@@ -1,4 +1,5 @@
 import { isScalar } from "yaml";
+import { readBlueGreen } from "./blue-green.js";
 import { type Checker, readDuration, readEnum, readInt, readMap, readString, type Slot, typeError } from "./schema.js";
 import { readWhen } from "./stages.js";
 import type { EnvironmentDef, UpdateOverrides } from "./types.js";
@@ -10,7 +11,7 @@ import type { EnvironmentDef, UpdateOverrides } from "./types.js";
  */
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-const ENV_KEYS = ["compose", "project", "strategy", "update", "rollback", "approval", "when"];
+const ENV_KEYS = ["compose", "project", "strategy", "update", "rollback", "approval", "when", "blue_green"];
 // Canonical keys (the compose spec's names) and Rancher's aliases for three of them.
 const UPDATE_KEYS = ["parallelism", "delay", "order", "failure_action", "monitor", "max_failure_ratio", "drain"];
 const ALIASES: Record<string, string> = { batch_size: "parallelism", interval: "delay", start_first: "order" };
@@ -36,15 +37,27 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
   let strategy = get("strategy", "rolling" as const, (s) =>
     readEnum(c, s, ["rolling", "blue-green", "recreate"] as const),
   );
-  if (strategySlot && strategy === "blue-green") {
+  // blue_green: belongs to blue-green and to nothing else: a stray one would be a silent no-op.
+  const blueGreenSlot = map.get("blue_green");
+  const blueGreen = blueGreenSlot && readBlueGreen(c, blueGreenSlot);
+  if (strategySlot && strategy === "blue-green" && !blueGreenSlot) {
     c.report(
       c.slotPosition(strategySlot),
       strategySlot.path,
-      "SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED",
-      `strategy "blue-green" is not implemented yet; use "rolling" (zero downtime behind a load balancer) or "recreate"`,
+      "SLIPWAY_E_PIPELINE_REQUIRED",
+      `strategy "blue-green" needs a blue_green: section (service, port, publish: where the proxy sends and takes traffic)`,
+    );
+    strategy = undefined;
+  } else if (blueGreenSlot && strategy !== "blue-green" && strategy !== undefined) {
+    c.report(
+      c.position(blueGreenSlot.keyNode),
+      blueGreenSlot.path,
+      "SLIPWAY_E_PIPELINE_BAD_VALUE",
+      `blue_green: applies only to strategy "blue-green" (this environment is "${strategy}")`,
     );
     strategy = undefined;
   }
+  if (blueGreenSlot && blueGreen === undefined) strategy = undefined;
   const approvalSlot = map.get("approval");
   let approval = get("approval", "none" as const, (s) => readEnum(c, s, ["none", "manual"] as const));
   if (approvalSlot && approval === "manual") {
@@ -73,6 +86,7 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
     rollback,
     approval,
     ...(when ? { when } : {}),
+    ...(blueGreen ? { blueGreen } : {}),
   };
 }
 

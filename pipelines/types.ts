@@ -118,6 +118,22 @@ export interface EnvironmentDef {
   rollback: UpdateOverrides;
   approval: "none" | "manual";
   when?: FlowKind[];
+  /** `blue_green:`, present exactly when `strategy` is `blue-green`. */
+  blueGreen?: BlueGreenDef;
+}
+
+/** How a blue-green environment is reached and switched (see docs/environments.md). */
+export interface BlueGreenDef {
+  /** The service of the compose file the proxy sends traffic to. */
+  service: string;
+  /** Its container port. */
+  port: number;
+  /** Where the proxy listens on the host; port 0 lets the engine choose (tests). */
+  publish: { hostIp: string; hostPort: number };
+  /** Run in a container of `service` of the new colour before the switch; non-zero exit fails the deploy. */
+  smoke?: string[];
+  /** How long the old colour keeps running after a switch (instant rollback); 0 scales it down at once. */
+  scaleDownAfterSeconds: number;
 }
 
 export interface Pipeline {

@@ -39,7 +39,7 @@ function show(steps: BlueGreenStep[]): string[] {
   return steps.map((s) => {
     switch (s.kind) {
       case "proxy":
-        return "proxy";
+        return `proxy${s.active ? ` keeping ${s.active}` : ""}`;
       case "up":
         return `up ${s.colour} ${JSON.stringify(s.scale)}`;
       case "health":
@@ -173,10 +173,24 @@ describe("blue-green planner", () => {
       reused: true,
     },
     {
-      name: "the proxy is gone though green runs: recreate it and deploy to blue (the map of a new proxy is unknown)",
-      state: { proxy: false, active: "green", stacks: { blue: EMPTY, green: RUNS_V1 } },
+      name: "the proxy is gone though green runs: recreate it and deploy to blue (which colour served is unknown)",
+      state: { proxy: false, stacks: { blue: EMPTY, green: RUNS_V1 } },
       target: V2,
       steps: ["proxy", UP_V2("blue"), "health blue api,app", "switch -->blue"],
+      colour: "blue",
+      reused: false,
+    },
+    {
+      name: "a proxy with an outdated configuration is recreated on the colour it served, then the usual switch",
+      state: { proxy: false, active: "green", stacks: { blue: EMPTY, green: RUNS_V1 } },
+      target: V2,
+      steps: [
+        "proxy keeping green",
+        UP_V2("blue"),
+        "health blue api,app",
+        "switch green->blue",
+        "scale-down green after 600s",
+      ],
       colour: "blue",
       reused: false,
     },
@@ -185,7 +199,7 @@ describe("blue-green planner", () => {
     it(c.name, () => {
       const plan = planBlueGreen(
         c.state,
-        { specs: c.target, smoke: c.smoke ?? false, scaleDownAfterSeconds: 600 },
+        { specs: { blue: c.target, green: c.target }, smoke: c.smoke ?? false, scaleDownAfterSeconds: 600 },
         c.phase,
       );
       expect(show(plan.steps)).toEqual(c.steps);
@@ -194,9 +208,21 @@ describe("blue-green planner", () => {
     });
   }
 
+  it("compares each colour with its own hashes (compose's hash includes the project name)", () => {
+    const green = V2.map((s) => ({ ...s, hash: `${s.hash}-green` }));
+    const state: BlueGreenState = { proxy: true, active: "blue", stacks: { blue: RUNS_V1, green: RUNS_V2 } };
+    const plan = planBlueGreen(state, { specs: { blue: V2, green }, smoke: false, scaleDownAfterSeconds: 1 });
+    expect(plan.reused).toBe(false);
+    expect(show(plan.steps)[0]).toBe(UP_V2("green"));
+  });
+
   it("never switches before health (and smoke) of the new colour", () => {
     for (const c of cases) {
-      const plan = planBlueGreen(c.state, { specs: c.target, smoke: true, scaleDownAfterSeconds: 0 }, c.phase);
+      const plan = planBlueGreen(
+        c.state,
+        { specs: { blue: c.target, green: c.target }, smoke: true, scaleDownAfterSeconds: 0 },
+        c.phase,
+      );
       const at = (k: string) => plan.steps.findIndex((s) => s.kind === k);
       if (at("switch") < 0) continue;
       expect(at("health")).toBeLessThan(at("switch"));
