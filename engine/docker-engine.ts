@@ -304,7 +304,7 @@ export class DockerEngine implements Engine {
     cmd: string[],
     opts: { env?: Record<string, string>; timeoutMs?: number } = {},
   ): Promise<ExecResult> {
-    const exec = await this.docker.getContainer(id).exec({
+    const exec = await this.#docker.getContainer(id).exec({
       Cmd: cmd,
       AttachStdout: true,
       AttachStderr: true,
