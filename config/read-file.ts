@@ -164,7 +164,7 @@ function readStore(reader: Reader, slot: Slot | undefined, ctx: SecretContext): 
   if (text === undefined) return undefined;
   const parsed = parseStoreUrl(text);
   if (!parsed.ok) return reader.report(slot, "SLIPWAY_E_CONFIG_BAD_VALUE", `invalid store: ${parsed.reason}`);
-  if (parsed.value.password !== "") {
+  if (parsed.value.engine === "postgres" && parsed.value.hasPassword) {
     return reader.report(
       slot,
       "SLIPWAY_E_CONFIG_PLAINTEXT_SECRET",

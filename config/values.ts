@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from "node:net";
-import { parseDuration } from "../core/index.js";
+import { parseDuration, readStoreUrl, type StoreLocation } from "../core/index.js";
 
 /**
  * Pure parsers for configuration values. The file reader and the `SLIPWAY_*` environment
@@ -115,20 +115,10 @@ export function parseRepositoryUrl(text: string): Parsed<RepositoryTransport> {
   return ok("http");
 }
 
-/** A store URL: `postgres://` / `postgresql://` or `sqlite:<path>`. Passwords are checked by the caller. */
-export function parseStoreUrl(text: string): Parsed<URL> {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return bad(`"${text}" is not a URL; expected postgres://user@host/db or sqlite:/path/to/file.db`);
-  }
-  if (url.protocol === "sqlite:") return ok(url);
-  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
-    return bad(`unsupported store "${url.protocol}//"; expected postgres:// or sqlite:`);
-  }
-  if (url.hostname === "") return bad(`"${text}" has no host`);
-  return ok(url);
+/** A store URL in core's one grammar (`readStoreUrl`). Passwords are checked by the caller. */
+export function parseStoreUrl(text: string): Parsed<StoreLocation> {
+  const reading = readStoreUrl(text);
+  return reading.ok ? ok(reading.location) : bad(reading.reason);
 }
 
 /** `registry.example.com`, `127.0.0.1:5000`, `[::1]:5000`; a scheme or path is a common slip. */

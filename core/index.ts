@@ -13,3 +13,4 @@ export {
   type SlipwayErrorOptions,
 } from "./errors.js";
 export { type GlobMatcher, globBase, globStaysInside, nameGlob, pathGlob } from "./glob.js";
+export { readStoreUrl, type StoreLocation, type StoreUrlReading } from "./store-url.js";

@@ -1,4 +1,5 @@
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
+import { readStoreUrl } from "../core/index.js";
 import { StoreError } from "./errors.js";
 import { PgDriver } from "./pg-driver.js";
 import type { SqlDriver } from "./sql-driver.js";
@@ -20,29 +21,17 @@ export interface OpenStoreOptions {
 export type StoreTarget = { engine: "sqlite"; file: string } | { engine: "postgres"; url: string };
 
 /**
- * Reads a store URL: empty or `sqlite:` → `<dataDir>/slipway.db`; `sqlite:/abs/file.db`,
- * `sqlite:///abs/file.db` or `sqlite:rel/file.db` (relative to the data dir) → that file;
- * `postgres://` or `postgresql://` → PostgreSQL. Anything else is SLIPWAY_E_STORE_URL.
+ * Where a store URL points (core's `readStoreUrl` grammar), with SQLite paths resolved against
+ * the data dir: empty → `<dataDir>/slipway.db`, `sqlite:rel/file.db` → `<dataDir>/rel/file.db`.
+ * Anything the grammar refuses is SLIPWAY_E_STORE_URL.
  */
 export function parseStoreUrl(url: string | undefined, dataDir: string): StoreTarget {
-  const value = (url ?? "").trim();
-  if (value === "" || value === "sqlite:" || value === "sqlite://") {
-    return { engine: "sqlite", file: resolve(dataDir, SQLITE_FILE) };
-  }
-  if (/^postgres(ql)?:\/\//i.test(value)) return { engine: "postgres", url: value };
-  if (value.toLowerCase().startsWith("sqlite:")) {
-    let path = value.slice("sqlite:".length);
-    // sqlite:///abs → /abs; sqlite://rel would be a host, which SQLite has no notion of.
-    if (path.startsWith("///")) path = path.slice(2);
-    else if (path.startsWith("//")) {
-      throw new StoreError("SLIPWAY_E_STORE_URL", `${value}: write sqlite:/absolute/path.db or sqlite:relative.db`);
-    }
-    return { engine: "sqlite", file: isAbsolute(path) ? path : resolve(join(dataDir, path)) };
-  }
-  throw new StoreError(
-    "SLIPWAY_E_STORE_URL",
-    `store URL "${value}" is not understood: leave it empty for SQLite in the data dir, or use sqlite:/path/file.db or postgres://user:password@host:5432/db`,
-  );
+  const reading = readStoreUrl(url);
+  if (!reading.ok) throw new StoreError("SLIPWAY_E_STORE_URL", `store URL: ${reading.reason}`);
+  const { location } = reading;
+  if (location.engine === "postgres") return { engine: "postgres", url: location.url };
+  const file = location.path === "" ? SQLITE_FILE : location.path;
+  return { engine: "sqlite", file: isAbsolute(file) ? file : resolve(dataDir, file) };
 }
 
 /**
