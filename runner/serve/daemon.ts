@@ -131,7 +131,9 @@ async function assemble(
   // deliveries (the next start sends them); attempts in flight are cut and stay pending.
   undo.push(() => notifier.stop());
   // Closed after the API and before the store: rollouts it runs are cut and recorded interrupted.
-  const environments = new EnvironmentOps({ config, store, engine, sources, log });
+  // Every deployment's end (deploy stages, `slipway deploy`/`rollback` through the API) is heard.
+  const deployments = observeDeployments(store.deployments, (row) => notifier.deploymentFinished(row));
+  const environments = new EnvironmentOps({ config, store, engine, sources, log, deployments });
   undo.push(() => environments.close());
   const deps = {
     config,
@@ -140,7 +142,7 @@ async function assemble(
     sources,
     bus,
     gate,
-    deployments: observeDeployments(store.deployments, (row) => notifier.deploymentFinished(row)),
+    deployments,
     onStageFinished: (type: string, durationMs: number) => metrics.stageFinished(type, durationMs),
   };
   bus.on("event", (e) => {

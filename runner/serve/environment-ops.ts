@@ -12,7 +12,7 @@ import {
 } from "../../deploy/index.js";
 import type { Engine } from "../../engine/index.js";
 import { parsePipeline } from "../../pipelines/index.js";
-import type { BatchRow, DeploymentRow, EnvironmentKey, LockRow, Store } from "../../store/index.js";
+import type { BatchRow, DeploymentRow, DeploymentStore, EnvironmentKey, LockRow, Store } from "../../store/index.js";
 import type { SourceCache } from "./sources.js";
 import { checkoutVersion } from "./version-source.js";
 
@@ -54,6 +54,8 @@ export class EnvironmentOps {
       engine: Engine;
       sources: SourceCache;
       log: (line: string) => void;
+      /** The executor's records; the daemon passes the store's, observed for notifications. */
+      deployments?: DeploymentStore;
     },
   ) {}
 
@@ -160,7 +162,7 @@ export class EnvironmentOps {
         try {
           return await operate(checkout.target, {
             engine: this.deps.engine,
-            records: this.deps.store.deployments,
+            records: this.deps.deployments ?? this.deps.store.deployments,
             holder: this.deps.config.runnerId,
             log: (line) => this.deps.log(`${prefix}: ${line}`),
             signal: this.stopping.signal,
