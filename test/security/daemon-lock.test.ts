@@ -9,6 +9,7 @@ import { acquireRunnerLock } from "../../store/index.js";
 import { startCli, TEST_OWNER } from "../helpers/cli.js";
 import { testPostgresUrl } from "../helpers/postgres.js";
 import { API_TOKEN, createOrigin, eventually } from "../helpers/serve.js";
+import { createTestDatabase } from "../integration/store/store-harness.js";
 
 const engine = new DockerEngine();
 const LISTENING = /listening on (http:\/\/\S+),/;
@@ -114,6 +115,31 @@ describe("security: one daemon per data dir (issue 7, probe 5)", () => {
       first.child.kill("SIGKILL");
       third?.child.kill("SIGTERM");
       await Promise.all([first.done, third?.done]);
+    }
+  });
+
+  it("two `slipway serve` processes with one runner id on one PostgreSQL (two data dirs): the second is refused, another runner id is welcome", async () => {
+    const db = await createTestDatabase("postgres");
+    const runnerId = `${TEST_OWNER}-pgserve-${process.pid}`;
+    const onPg = (dataDir: string, id = runnerId) =>
+      env({ SLIPWAY_DATA_DIR: join(dir, dataDir), SLIPWAY_STORE_URL: db.url ?? "", SLIPWAY_RUNNER_ID: id });
+    const first = startCli(["serve"], onPg("pg-a"));
+    let other: ReturnType<typeof startCli> | undefined;
+    try {
+      await first.waitFor(LISTENING);
+      const second = await startCli(["serve"], onPg("pg-b")).done;
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain("SLIPWAY_E_STORE_LOCKED");
+      expect(second.stderr).toContain(`pid ${first.child.pid} on host ${hostname()}`);
+      expect(second.stdout).not.toMatch(/reconciled|listening/);
+      // Several runners sharing one database is what PostgreSQL is for: a different id starts.
+      other = startCli(["serve"], onPg("pg-b", `${runnerId}-other`));
+      await other.waitFor(LISTENING);
+    } finally {
+      first.child.kill("SIGTERM");
+      other?.child.kill("SIGTERM");
+      await Promise.all([first.done, other?.done]);
+      await db.dispose();
     }
   });
 
