@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentLiveness, DockerEngine, LABEL } from "../../engine/index.js";
-import type { RunRow, StageRow } from "../../store/index.js";
+import { openStore, type RunRow, type StageRow } from "../../store/index.js";
 import { TEST_OWNER } from "../helpers/cli.js";
+import { git } from "../helpers/fixture-repo.js";
 import { buildSelfHostedImage, docker } from "../helpers/image.js";
 import { createOrigin, eventually } from "../helpers/serve.js";
 
@@ -94,7 +95,7 @@ afterAll(async () => {
 });
 
 /** Starts the image the documented way; returns the container name and its API URL. */
-async function startContainer(tag: string): Promise<{ name: string; url: string }> {
+async function startContainer(tag: string, extraEnv: string[] = []): Promise<{ name: string; url: string }> {
   const name = `slipway-test-image-${tag}-${process.pid}`;
   const live = currentLiveness();
   const repos = [shipped, slow].flatMap((o) => ["-v", `${join(o.bare, "..")}:${join(o.bare, "..")}:ro`]);
@@ -109,6 +110,7 @@ async function startContainer(tag: string): Promise<{ name: string; url: string 
     ...["-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", `${dataDir}:${dataDir}`, ...repos],
     ...["-e", `SLIPWAY_DATA_DIR=${dataDir}`, "-e", `SLIPWAY_CONFIG=${join(dataDir, "slipway.config.yml")}`],
     ...["-e", `HOOK_SECRET=${HOOK_SECRET}`, "-e", `SLIPWAY_API_TOKEN=${API_TOKEN}`],
+    ...extraEnv.flatMap((e) => ["-e", e]),
     ...["-p", "127.0.0.1::8080", image],
   );
   containers.push(name);
@@ -149,6 +151,7 @@ const headOf = (bare: string) => readFileSync(join(bare, "refs", "heads", "devel
 
 describe("the self-hosted image", () => {
   let first: { name: string; url: string };
+  let second: { name: string; url: string };
   let runnerId = "";
 
   it("answers /healthz, reports healthy, and runs the daemon unprivileged", async () => {
@@ -211,7 +214,7 @@ describe("the self-hosted image", () => {
     await docker("rm", "-f", "-v", first.name);
     expect((await engine.listResources([`${LABEL.run}=${run.id}`])).some((r) => r.kind === "container")).toBe(true);
 
-    const second = await startContainer("b");
+    second = await startContainer("b");
     const health = await get<{ runner: string }>(`${second.url}/healthz`);
     expect(health.runner).toBe(runnerId);
     const detail = await get<{ run: RunRow }>(`${second.url}/api/runs/${run.id}`);
@@ -219,5 +222,44 @@ describe("the self-hosted image", () => {
     expect(detail.run.error).toBe("runner restarted");
     expect(await engine.listResources([`${LABEL.run}=${run.id}`])).toEqual([]);
     expect(await engine.listResources([`${LABEL.owner}=${runnerId}`])).toEqual([]);
+  });
+
+  it("`docker stop` is a graceful shutdown: exit 0 within the engine's timeout, the cut run cleaned up and recorded interrupted", async () => {
+    // An idle daemon stops at once and cleanly.
+    await docker("stop", "-t", "60", second.name);
+    expect(await docker("inspect", "--format", "{{.State.ExitCode}}", second.name)).toBe("0");
+
+    // A new commit: the crashed run's commit would be a duplicate delivery (200, no new run).
+    // (The bare repository belongs to the daemon's user: git refuses root's push into it.)
+    git(slow.work, "commit", "-q", "--allow-empty", "-m", "again");
+    execFileSync("chown", ["-R", "0:0", slow.bare]);
+    git(slow.work, "push", "-q", "origin", "develop");
+    execFileSync("chown", ["-R", "10001:10001", slow.bare]);
+    const third = await startContainer("c", ["SLIPWAY_SHUTDOWN_GRACE=3s"]);
+    const run = await hook(third.url, "slow", headOf(slow.bare));
+    await eventually(
+      async () =>
+        (await get<string>(`${third.url}/api/runs/${run.id}/logs/long`)).includes("started-the-long-stage")
+          ? true
+          : undefined,
+      120_000,
+      "the long stage to start",
+    );
+    // SIGTERM through tini: the daemon gives the `sleep 300` run its 3 s, cancels it with its
+    // cleanup, records it and exits before the engine's 60 s would end in SIGKILL (137).
+    await docker("stop", "-t", "60", third.name);
+    expect(await docker("inspect", "--format", "{{.State.ExitCode}}", third.name)).toBe("0");
+    const logs = await docker("logs", third.name);
+    expect(logs).toContain("SIGTERM: stopping; running runs get up to 3s to finish");
+    expect(logs).toContain("slipway serve: stopped");
+    expect(await engine.listResources([`${LABEL.run}=${run.id}`])).toEqual([]);
+    const store = await openStore(undefined, { dataDir, migrate: false });
+    try {
+      const row = await store.getRun(run.id);
+      expect(row?.status).toBe("failed");
+      expect(row?.error).toMatch(/^interrupted/);
+    } finally {
+      await store.close();
+    }
   });
 });
