@@ -85,7 +85,10 @@ export class Dispatcher {
     const next = await this.opts.store.nextDueAt(this.opts.config.runnerId).catch(() => undefined);
     if (this.stopped) return;
     const poll = this.opts.pollMs ?? 5_000;
-    const wait = next === undefined ? poll : Math.max(0, Math.min(poll, next - Date.now()));
+    // Due already yet not taken: in flight, or its webhook has no free slot. A finishing attempt
+    // wakes the queue, so wait for that (or the poll) instead of spinning on the same rows.
+    const dueNow = next !== undefined && next <= Date.now();
+    const wait = next === undefined || dueNow ? poll : Math.min(poll, next - Date.now());
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.wake(), wait);
     this.timer.unref();

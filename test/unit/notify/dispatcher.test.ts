@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Config, loadConfig } from "../../../config/index.js";
 import { Dispatcher, verifySignature } from "../../../runner/notify/index.js";
-import { type DeliveryRow, openStore, type Store } from "../../../store/index.js";
+import { type DeliveryRow, type NotificationStore, openStore, type Store } from "../../../store/index.js";
 import { type Receiver, startReceiver } from "../../helpers/receiver.js";
 
 /**
@@ -55,10 +55,10 @@ async function enqueue(body = '{"event":"run.failed"}', webhook = "ops", maxAtte
   return row as DeliveryRow;
 }
 
-function start(config: Config): Dispatcher {
+function start(config: Config, notifications: NotificationStore = store.notifications): Dispatcher {
   dispatcher = new Dispatcher({
     config,
-    store: store.notifications,
+    store: notifications,
     log: (l) => logs.push(l),
     mask: (t) => t.replaceAll(SECRET, "****"),
     pollMs: 50,
@@ -198,6 +198,23 @@ describe("the delivery queue", () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it("does not spin on the store while the only due delivery is in flight", async () => {
+    receiver.answers.push({ status: 204, delayMs: 800 });
+    const row = await enqueue();
+    let reads = 0;
+    const counting = new Proxy(store.notifications, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (key === "dueDeliveries" || key === "nextDueAt") reads++;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    // The poll is 50 ms here: 800 ms in flight is about 16 polls of two reads, not thousands.
+    start(configFor(receiver.url), counting);
+    expect(await settled(row.id)).toMatchObject({ status: "delivered" });
+    expect(reads).toBeLessThan(80);
   });
 
   it("on stop, cuts an attempt in flight and leaves it pending and uncounted", async () => {
