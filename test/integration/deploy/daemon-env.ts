@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMPOSE_LABEL, detectCompose, runCompose } from "../../../compose/index.js";
-import type { DeploymentRow } from "../../../store/index.js";
-import { runCli } from "../../helpers/cli.js";
+import type { DeploymentRow, RunRow } from "../../../store/index.js";
+import { type CliRun, runCli, startCli, TEST_OWNER } from "../../helpers/cli.js";
 import { API_TOKEN, createOrigin } from "../../helpers/serve.js";
 import { APP, appImage, engine, FIXTURES, lbImage } from "./helpers.js";
 
@@ -106,4 +106,73 @@ export function overlapping(rows: DeploymentRow[]): [string, string][] {
     for (const b of spans) if (a.id < b.id && a.from < b.to && b.from < a.to) out.push([a.id, b.id]);
   }
   return out;
+}
+
+/** `slipway serve` as a child process (kill -9 is real), on a port the kernel picks. */
+export async function startServe(
+  dir: string,
+  name: string,
+  configYaml: string,
+  extra: Record<string, string> = {},
+): Promise<{ url: string; proc: CliRun; env: Record<string, string> }> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "slipway.config.yml"), configYaml);
+  const env = {
+    SLIPWAY_CONFIG: join(dir, "slipway.config.yml"),
+    SLIPWAY_DATA_DIR: join(dir, "data"),
+    SLIPWAY_LISTEN: "127.0.0.1:0",
+    SLIPWAY_RUNNER_ID: `${TEST_OWNER}-${name}`,
+    SLIPWAY_API_TOKEN: API_TOKEN,
+    ...extra,
+  };
+  const proc = startCli(["serve"], env);
+  await proc.waitFor(/listening on (http:\/\/\S+),/);
+  const url = /listening on (http:\/\/\S+),/.exec(proc.output())?.[1] ?? "";
+  return { url, proc, env };
+}
+
+/** A JSON request to a daemon with the test token. */
+export async function call<T>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${API_TOKEN}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Triggers a run of `ref` and waits for its end. */
+export async function runToEnd(url: string, ref: string, repo = "shop"): Promise<RunRow> {
+  const { body } = await call<{ run: RunRow }>(url, "POST", `/api/repos/${repo}/runs`, { ref });
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    const { body: detail } = await call<{ run: RunRow }>(url, "GET", `/api/runs/${body.run.id}`);
+    if (!["queued", "running"].includes(detail.run.status)) {
+      if (detail.run.status !== "success") {
+        // What the run said, for the assertion's reader.
+        for (const stage of ["_setup", "deploy"]) {
+          const log = await fetch(`${url}/api/runs/${detail.run.id}/logs/${stage}`, {
+            headers: { authorization: `Bearer ${API_TOKEN}` },
+          });
+          console.log(`run ${detail.run.id} (${detail.run.owner}) ${stage}:\n${(await log.text()).slice(-3000)}`);
+        }
+      }
+      return detail.run;
+    }
+    if (Date.now() > deadline) throw new Error(`run ${body.run.id} still ${detail.run.status}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A run's status and error, for assertions that show why a run failed. */
+export function brief(run: RunRow): [string, string | null] {
+  return [run.status, run.error];
 }
