@@ -1,9 +1,10 @@
 import type { Engine } from "../engine/index.js";
 import type { BatchInput } from "../store/index.js";
 import { type BlueGreenPlan, type BlueGreenStep, COLOURS, type Colour, planBlueGreen } from "./blue-green-plan.js";
+import { scaleDown } from "./blue-green-scale-down.js";
 import { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
 import { type DeployErrorCode, isDeployError } from "./errors.js";
-import { type ContainerVerdict, sleep, watchContainers } from "./health.js";
+import { type ContainerVerdict, watchContainers } from "./health.js";
 import type { Phase } from "./planner.js";
 import { ColourProxy, colourAlias, proxyNetworkName } from "./proxy.js";
 import type { ServiceSpec } from "./service-spec.js";
@@ -32,6 +33,24 @@ export type BlueGreenResult =
   | { ok: true; plan: BlueGreenPlan; notes: string[]; switchMs?: number }
   | { ok: false; plan: BlueGreenPlan; reason: string; code: DeployErrorCode };
 
+/** One colour's compose: the user's file as `<project>-<colour>`, its entry service on the proxy network. */
+export function openColour(target: EnvironmentTarget, colour: Colour, log: (l: string) => void) {
+  const config = target.environment.blueGreen;
+  if (!config) throw new Error(`environment ${target.environment.name} has no blue_green settings`);
+  return EnvironmentCompose.open({ ...target, project: `${target.project}-${colour}` }, log, {
+    service: config.service,
+    network: proxyNetworkName(target.project),
+    alias: colourAlias(colour),
+  });
+}
+
+export function proxyFor(engine: Engine, target: EnvironmentTarget, owner: string, log: (l: string) => void) {
+  const config = target.environment.blueGreen;
+  if (!config) throw new Error(`environment ${target.environment.name} has no blue_green settings`);
+  const environment = `${target.repository}/${target.environment.name}`;
+  return new ColourProxy(engine, { project: target.project, environment, config, owner }, log);
+}
+
 /** Opens `<project>-blue` and `<project>-green` at the target's version and reads their specs. */
 export async function openColours(
   engine: Engine,
@@ -39,32 +58,12 @@ export async function openColours(
   owner: string,
   log: (l: string) => void,
 ): Promise<Colours> {
-  const config = target.environment.blueGreen;
-  if (!config) throw new Error(`environment ${target.environment.name} has no blue_green settings`);
-  const network = proxyNetworkName(target.project);
-  const open = (colour: Colour) =>
-    EnvironmentCompose.open({ ...target, project: `${target.project}-${colour}` }, log, {
-      service: config.service,
-      network,
-      alias: colourAlias(colour),
-    });
-  const [blue, green] = await Promise.all([open("blue"), open("green")]);
+  const [blue, green] = await Promise.all([openColour(target, "blue", log), openColour(target, "green", log)]);
   const [b, g] = await Promise.all([blue.specs(), green.specs()]);
-  const proxy = new ColourProxy(
-    engine,
-    { project: target.project, environment: `${target.repository}/${target.environment.name}`, config, owner },
-    log,
-  );
+  const proxy = proxyFor(engine, target, owner, log);
   return { target, compose: { blue, green }, specs: { blue: b.specs, green: g.specs }, images: b.images, proxy };
 }
 
-/**
- * Carries out a blue-green plan. Everything before `switch` happens on the idle colour only,
- * so any failure there (a compose error, an unhealthy container, a failing smoke command, a
- * proxy that sees no server up) ends the deployment with users still on the colour that
- * served; a colour this deployment brought up is taken down again. After the switch, the old
- * colour keeps running for `scale_down_after`, so a rollback is one more switch.
- */
 export interface PlannedBlueGreen {
   plan: BlueGreenPlan;
   proxyId?: string;
@@ -125,7 +124,9 @@ export async function runBlueGreen(
         switchMs = await doSwitch(ctx, colours, proxyId as string, step, phase);
         notes.push(`switched ${step.from ?? "(nothing)"} → ${step.to} in ${switchMs} ms`);
       } else {
-        notes.push(await scaleDown(ctx, colours, step.colour, step.afterSeconds, proxyId as string));
+        const drain = Math.max(0, ...colours.specs[step.colour].map((s) => s.update.drainSeconds));
+        const old = colours.compose[step.colour];
+        notes.push(await scaleDown(ctx, old, colours.proxy, proxyId as string, step, drain));
       }
     } catch (err) {
       // Up to and including a switch that did not happen, nothing reached users.
@@ -240,53 +241,6 @@ async function doSwitch(
     finishedAt: Date.now(),
   });
   return ms;
-}
-
-/** Timers of delayed scale-downs, per colour project: a later deployment re-plans anyway. */
-const pending = new Map<string, NodeJS.Timeout>();
-
-/**
- * Takes the old colour down, at once or after the delay. The delayed one runs in this
- * process (unref'd: it never keeps a CLI alive) and only when, at that moment, the
- * environment is not being deployed and the proxy still serves the other colour; so a
- * rollback inside the delay, or a deployment to that colour, is never undone by it.
- */
-async function scaleDown(
-  ctx: BlueGreenContext,
-  colours: Colours,
-  colour: Colour,
-  afterSeconds: number,
-  proxyId: string,
-): Promise<string> {
-  const compose = colours.compose[colour];
-  const project = compose.target.project;
-  const drain = Math.max(0, ...colours.specs[colour].map((s) => s.update.drainSeconds));
-  const down = async () => {
-    if ((await colours.proxy.active(proxyId).catch(() => colour)) === colour) return;
-    // Requests forwarded before the switch finish first.
-    await sleep(drain * 1000);
-    await compose.run({ kind: "down", stopTimeoutSeconds: 10 }, `compose down of ${project}`);
-    ctx.log(`scaled down ${project}`);
-  };
-  cancelScaleDown(project);
-  if (afterSeconds === 0) {
-    // Inside this deployment's lock already.
-    await down();
-    return `${colour} scaled down`;
-  }
-  const timer = setTimeout(() => {
-    pending.delete(project);
-    ctx.whenUnlocked(down).catch((err: Error) => ctx.log(`scale-down of ${project} failed: ${err.message}`));
-  }, afterSeconds * 1000);
-  timer.unref();
-  pending.set(project, timer);
-  return `${colour} stays up ${afterSeconds}s for an instant rollback`;
-}
-
-/** Cancels a pending scale-down (a deployment that takes the lock plans for itself). */
-export function cancelScaleDown(project: string): void {
-  clearTimeout(pending.get(project));
-  pending.delete(project);
 }
 
 async function fail(

@@ -4,12 +4,15 @@ import { COLOURS } from "./blue-green-plan.js";
 import {
   type BlueGreenContext,
   type Colours,
-  cancelScaleDown,
+  openColour,
   openColours,
   type PlannedBlueGreen,
   planColours,
+  proxyFor,
   runBlueGreen,
 } from "./blue-green-run.js";
+import { cancelScaleDown, scaleDown } from "./blue-green-scale-down.js";
+import { canSwitchBack, type SwitchBack } from "./blue-green-switch-back.js";
 import type { EnvironmentTarget } from "./compose-target.js";
 import { DeployError, isDeployError } from "./errors.js";
 import type { Phase } from "./planner.js";
@@ -36,6 +39,8 @@ export interface ExecutorSupport<O extends BlueGreenOptions> {
 interface BlueGreenSpec {
   variables: Record<string, string>;
   colour?: string;
+  /** The colour's compose config hashes per service (what `status` matches containers against). */
+  hashes?: Record<string, string>;
 }
 
 /**
@@ -67,7 +72,11 @@ export async function deployBlueGreen<O extends BlueGreenOptions>(
         trigger: opts.trigger ?? "cli",
         actor: opts.actor ?? null,
         runId: opts.runId ?? null,
-        spec: { variables: target.variables, colour: planned.plan.colour } satisfies BlueGreenSpec,
+        spec: {
+          variables: target.variables,
+          colour: planned.plan.colour,
+          hashes: hashesOf(colours, planned),
+        } satisfies BlueGreenSpec,
       }));
     if (resume) await opts.records.updateDeployment(row.id, { status: "running" });
     return carryOut(row, colours, "update", planned, opts, support);
@@ -89,8 +98,7 @@ export async function rollbackBlueGreen<O extends BlueGreenOptions>(
 ): Promise<DeploymentRow> {
   const log = opts.log ?? (() => {});
   const back = { ...target, version: to.version, variables: specOf(to).variables };
-  const colours = await openColours(opts.engine, back, opts.holder, log);
-  await support.requireImages(opts.engine, colours.images, to.version, log);
+  const proxy = proxyFor(opts.engine, back, opts.holder, log);
   return support.withLock(keyOf(target), opts, async () => {
     if (stuck) {
       await opts.records.updateDeployment(stuck.id, {
@@ -99,19 +107,101 @@ export async function rollbackBlueGreen<O extends BlueGreenOptions>(
         finishedAt: Date.now(),
       });
     }
+    const record = (spec: BlueGreenSpec) =>
+      opts.records.createDeployment({
+        ...keyOf(target),
+        version: to.version,
+        previousVersion: current?.version ?? null,
+        strategy: "blue-green",
+        trigger: "rollback",
+        actor: opts.actor ?? null,
+        rollbackOf: current?.id ?? null,
+        spec: { ...spec },
+      });
+    const quick = await canSwitchBack(opts.engine, proxy, target.project, to);
+    if (quick) {
+      const spec = { variables: specOf(to).variables, colour: quick.to, hashes: specOf(to).hashes ?? {} };
+      return switchBack(await record(spec), back, quick, opts, support);
+    }
+    const colours = await openColours(opts.engine, back, opts.holder, log);
+    await support.requireImages(opts.engine, colours.images, to.version, log);
     const planned = await planColours(opts.engine, colours, "rollback");
-    const row = await opts.records.createDeployment({
-      ...keyOf(target),
-      version: to.version,
-      previousVersion: current?.version ?? null,
-      strategy: "blue-green",
-      trigger: "rollback",
-      actor: opts.actor ?? null,
-      rollbackOf: current?.id ?? null,
-      spec: { variables: specOf(to).variables, colour: planned.plan.colour } satisfies BlueGreenSpec,
-    });
-    return carryOut(row, colours, "rollback", planned, opts, support);
+    const spec = { variables: specOf(to).variables, colour: planned.plan.colour, hashes: hashesOf(colours, planned) };
+    return carryOut(await record(spec), colours, "rollback", planned, opts, support);
   });
+}
+
+/**
+ * The instant rollback: the proxy sees the old colour's servers up, one `set map`, recorded;
+ * only then is the compose file resolved again, to schedule the scale-down of the colour
+ * that was just left.
+ */
+async function switchBack<O extends BlueGreenOptions>(
+  row: DeploymentRow,
+  back: EnvironmentTarget,
+  quick: SwitchBack,
+  opts: O,
+  support: ExecutorSupport<O>,
+): Promise<DeploymentRow> {
+  const log = opts.log ?? (() => {});
+  const proxy = proxyFor(opts.engine, back, opts.holder, log);
+  cancelScaleDown(`${back.project}-${quick.to}`);
+  const started = Date.now();
+  let ms: number;
+  try {
+    await proxy.waitServing(quick.proxyId, quick.to, 10_000, opts.signal);
+    ms = await proxy.switchTo(quick.proxyId, quick.to);
+  } catch (err) {
+    const switched = (await proxy.active(quick.proxyId).catch(() => undefined)) === quick.to;
+    if (!switched) {
+      const reason = `switch back to ${quick.to} failed: ${(err as Error).message}; ${quick.from} keeps serving`;
+      await opts.records.updateDeployment(row.id, { status: "failed", outcome: reason, finishedAt: Date.now() });
+      throw isDeployError(err) ? new DeployError(err.code, reason) : err;
+    }
+    ms = Date.now() - started;
+  }
+  log(`switched back ${quick.from} → ${quick.to} in ${ms} ms (the old colour was still up: nothing redeployed)`);
+  await opts.records.addBatch(row.id, {
+    phase: "rollback",
+    service: "proxy",
+    batch: 1,
+    batches: 1,
+    added: [],
+    removed: [],
+    status: "success",
+    health: [{ id: quick.proxyId, state: "switched", detail: `${quick.from} → ${quick.to} in ${ms} ms` }],
+    startedAt: started,
+    finishedAt: Date.now(),
+  });
+  const notes = [`${row.version} serves on ${quick.to}`, `switched back ${quick.from} → ${quick.to} in ${ms} ms`];
+  try {
+    const left = await openColour(back, quick.from, log);
+    const drain = back.environment.update.drainSeconds ?? 2;
+    const delay = back.environment.blueGreen?.scaleDownAfterSeconds ?? 0;
+    notes.push(
+      await scaleDown(
+        { log, whenUnlocked: unlockedRunner(back, opts, support) },
+        left,
+        proxy,
+        quick.proxyId,
+        { colour: quick.from, afterSeconds: delay },
+        drain,
+      ),
+    );
+  } catch (err) {
+    notes.push(`scale-down of ${quick.from} not scheduled: ${(err as Error).message}`);
+  }
+  const outcome = notes.join("; ");
+  return (await opts.records.updateDeployment(row.id, { status: "success", outcome, finishedAt: Date.now() })) ?? row;
+}
+
+/** Runs `fn` under the environment's lock when it is free now; a running deployment wins (it plans for itself). */
+function unlockedRunner<O extends BlueGreenOptions>(target: EnvironmentTarget, opts: O, support: ExecutorSupport<O>) {
+  return async (fn: () => Promise<void>) => {
+    await support.withLock(keyOf(target), { ...opts, lockWaitMs: 0 }, fn).catch((err: unknown) => {
+      if (!isDeployError(err, "SLIPWAY_E_DEPLOY_LOCKED")) throw err;
+    });
+  };
 }
 
 async function carryOut<O extends BlueGreenOptions>(
@@ -130,14 +220,22 @@ async function carryOut<O extends BlueGreenOptions>(
     onBatch: async (batch) => {
       await opts.records.addBatch(row.id, batch);
     },
-    whenUnlocked: async (fn) => {
-      // The delayed scale-down: skipped (not waited for) when a deployment holds the environment.
-      await support.withLock(keyOf(colours.target), { ...opts, lockWaitMs: 0 }, fn).catch((err: unknown) => {
-        if (!isDeployError(err, "SLIPWAY_E_DEPLOY_LOCKED")) throw err;
-      });
-    },
+    // The delayed scale-down: skipped (not waited for) when a deployment holds the environment.
+    whenUnlocked: unlockedRunner(colours.target, opts, support),
   };
-  const result = await runBlueGreen(ctx, colours, phase, planned);
+  const result = await runBlueGreen(ctx, colours, phase, planned).catch(async (err: unknown) => {
+    // Thrown (not a failed check): the engine went away, the runner is stopping, ... The row
+    // must not stay `running` once the lock is released; users are on whatever the proxy serves.
+    const cut = opts.signal?.aborted === true;
+    await opts.records
+      .updateDeployment(row.id, {
+        status: cut ? "interrupted" : "failed",
+        outcome: `${(err as Error).message.split("\n")[0]}; the proxy keeps serving the colour it served${cut ? "; run `slipway confirm` or `slipway rollback`" : ""}`,
+        ...(cut ? {} : { finishedAt: Date.now() }),
+      })
+      .catch(() => {});
+    throw err;
+  });
   if (result.ok) {
     const what = result.plan.steps.length === 0 ? `${result.plan.colour} already serves ${row.version}` : "";
     const outcome = [what || `${row.version} serves on ${result.plan.colour}`, ...result.notes].join("; ");
@@ -154,11 +252,15 @@ async function carryOut<O extends BlueGreenOptions>(
   throw new DeployError(result.code, `${result.reason}; ${stays}`);
 }
 
+function hashesOf(colours: Colours, planned: PlannedBlueGreen): Record<string, string> {
+  return Object.fromEntries(colours.specs[planned.plan.colour].map((s) => [s.name, s.hash]));
+}
+
 function keyOf(target: EnvironmentTarget): EnvironmentKey {
   return { repository: target.repository, environment: target.environment.name };
 }
 
 function specOf(row: DeploymentRow): BlueGreenSpec {
-  const variables = (row.spec as { variables?: Record<string, string> } | null)?.variables ?? {};
-  return { variables };
+  const spec = (row.spec ?? {}) as { variables?: Record<string, string>; hashes?: Record<string, string> };
+  return { variables: spec.variables ?? {}, ...(spec.hashes ? { hashes: spec.hashes } : {}) };
 }
