@@ -1,6 +1,16 @@
 import { isScalar } from "yaml";
 import { readBlueGreen } from "./blue-green.js";
-import { type Checker, readDuration, readEnum, readInt, readMap, readString, type Slot, typeError } from "./schema.js";
+import {
+  type Checker,
+  type MapView,
+  readDuration,
+  readEnum,
+  readInt,
+  readMap,
+  readString,
+  type Slot,
+  typeError,
+} from "./schema.js";
 import { readWhen } from "./stages.js";
 import type { EnvironmentDef, UpdateOverrides } from "./types.js";
 
@@ -11,7 +21,23 @@ import type { EnvironmentDef, UpdateOverrides } from "./types.js";
  */
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-const ENV_KEYS = ["compose", "project", "strategy", "update", "rollback", "approval", "when", "blue_green"];
+/**
+ * The two-phase finish (Rancher's confirm-upgrade: old containers kept stopped until `confirm`,
+ * a rollback before that restarting them at once; the last N versions kept for rollback) is
+ * not carried out yet. Its keys are known by name and refused, never taken and ignored.
+ */
+const TWO_PHASE_KEYS = ["confirm_upgrade", "keep_versions"];
+const ENV_KEYS = [
+  "compose",
+  "project",
+  "strategy",
+  "update",
+  "rollback",
+  "approval",
+  "when",
+  "blue_green",
+  ...TWO_PHASE_KEYS,
+];
 // Canonical keys (the compose spec's names) and Rancher's aliases for three of them.
 const UPDATE_KEYS = ["parallelism", "delay", "order", "failure_action", "monitor", "max_failure_ratio", "drain"];
 const ALIASES: Record<string, string> = { batch_size: "parallelism", interval: "delay", start_first: "order" };
@@ -20,6 +46,7 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
   const map = readMap(c, slot);
   if (map === undefined) return undefined;
   map.allowOnly(ENV_KEYS);
+  const twoPhase = refuseTwoPhase(c, map);
   const composeSlot = map.require("compose", " (the compose file the environment runs)");
   const compose = composeSlot && readString(c, composeSlot, { nonEmpty: true });
   const projectSlot = map.get("project");
@@ -76,7 +103,7 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
   const rollback = get("rollback", {} as UpdateOverrides, (s) => readUpdate(c, s, "rollback"));
   const valid =
     compose !== undefined && strategy && approval && update && rollback && !(projectSlot && project === undefined);
-  if (!valid || !strategy || !approval || (whenSlot && when === undefined)) return undefined;
+  if (!valid || !strategy || !approval || twoPhase || (whenSlot && when === undefined)) return undefined;
   return {
     name,
     compose,
@@ -88,6 +115,23 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
     ...(when ? { when } : {}),
     ...(blueGreen ? { blueGreen } : {}),
   };
+}
+
+/** Reports every two-phase key present; true when there was one. */
+function refuseTwoPhase(c: Checker, map: MapView): boolean {
+  let refused = false;
+  for (const key of TWO_PHASE_KEYS) {
+    const slot = map.get(key);
+    if (!slot) continue;
+    c.report(
+      c.position(slot.keyNode),
+      slot.path,
+      "SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED",
+      `${key} (the two-phase finish: old containers kept stopped until \`slipway confirm\`) is not implemented yet; remove it: \`slipway rollback\` redeploys the previous version's image instead`,
+    );
+    refused = true;
+  }
+  return refused;
 }
 
 function readUpdate(c: Checker, slot: Slot, section: "update" | "rollback"): UpdateOverrides | undefined {
