@@ -82,7 +82,7 @@ describe("blue-green behind Slipway's proxy", () => {
     expect(latest?.outcome).toMatch(/blue keeps serving/);
   });
 
-  it("runs the smoke command before the switch, and scales the old colour down after the delay", async () => {
+  it("runs the smoke command before the switch, scales the old colour down after the delay, and rolls back onto it by redeploying", async () => {
     // The smoke command runs in a container of the new colour, with the version in its environment.
     const smoke = `wget -q -O- http://127.0.0.1:8080/version | grep -qx "$SLIPWAY_NEW_VERSION"`;
     await using env = await BlueGreenEnvironment.create({ blueGreen: `, smoke: '${smoke}', scale_down_after: 1s` });
@@ -100,14 +100,20 @@ describe("blue-green behind Slipway's proxy", () => {
       await new Promise((r) => setTimeout(r, 250));
     expect(await env.colourImages("blue")).toEqual([]);
     expect(new Set(await sample(await env.url(), 6))).toEqual(new Set(["v2"]));
+    // With blue gone, a rollback deploys v1 to blue again (health, smoke) before switching.
+    const back = await rollbackEnvironment(env.target("v2", v2), env.options());
+    expect(back).toMatchObject({ status: "success", version: "v1", trigger: "rollback", spec: { colour: "blue" } });
+    const batches = await env.store.deployments.listBatches(back.id);
+    expect(batches.map((b) => b.service)).toEqual(["blue/app", "proxy"]);
+    expect(new Set(await sample(await env.url(), 6))).toEqual(new Set(["v1"]));
     // Every container and network of the environment carries Slipway's labels: the proxy's too.
     const labelled = await env.labelled();
-    expect(labelled).toEqual(expect.arrayContaining([...(await env.composeResources("green"))]));
+    expect(labelled).toEqual(expect.arrayContaining([...(await env.composeResources("blue"))]));
     expect(labelled).toEqual(
       expect.arrayContaining([
         `container ${env.project}-proxy`,
         `network ${env.project}-proxy`,
-        `network ${env.project}-green_default`,
+        `network ${env.project}-blue_default`,
       ]),
     );
   });
