@@ -1,7 +1,9 @@
 /** Public surface of `api-schema/`: the HTTP API's JSON schemas and the types derived from them. */
 export type { FromSchema } from "./from-schema.js";
 export {
+  APPROVAL_STATE_VALUES,
   ApiToken,
+  Approval,
   Artifact,
   AuditEvent,
   DELIVERY_STATUS_VALUES,

@@ -11,8 +11,16 @@ const int = { type: "integer" } as const;
 const nullableStr = { type: ["string", "null"] } as const;
 const nullableInt = { type: ["integer", "null"] } as const;
 
-export const RUN_STATUS_VALUES = ["queued", "running", "success", "failed", "cancelled"] as const;
-export const STAGE_STATUS_VALUES = ["pending", "running", "success", "failed", "skipped", "cancelled"] as const;
+export const RUN_STATUS_VALUES = ["queued", "running", "waiting", "success", "failed", "cancelled"] as const;
+export const STAGE_STATUS_VALUES = [
+  "pending",
+  "running",
+  "waiting",
+  "success",
+  "failed",
+  "skipped",
+  "cancelled",
+] as const;
 export const TRIGGER_VALUES = ["push", "poll", "manual", "retry", "api"] as const;
 export const FLOW_KIND_VALUES = ["develop", "main", "feature", "release", "hotfix", "tag", "other"] as const;
 
@@ -39,6 +47,7 @@ export const Run = {
     dedupeKey: nullableStr,
     retryOf: nullableStr,
     retryFromStage: nullableStr,
+    resumeFromStage: nullableStr,
     error: nullableStr,
     pipelineSnapshot: nullableStr,
     createdAt: int,
@@ -60,6 +69,7 @@ export const Run = {
     "dedupeKey",
     "retryOf",
     "retryFromStage",
+    "resumeFromStage",
     "error",
     "pipelineSnapshot",
     "createdAt",
@@ -103,6 +113,47 @@ export const TestReport = {
     failures: { type: "array", items: { type: "object", properties: { name: str, message: str }, required: ["name"] } },
   },
   required: ["stage", "tests", "passed", "failed", "errors", "skipped", "failures"],
+} as const;
+
+export const APPROVAL_STATE_VALUES = ["not_required", "pending", "approved", "rejected", "cancelled"] as const;
+
+/** The gate before one deploy stage of a run: approval, deploy-window wait, who decided and when. */
+export const Approval = {
+  type: "object",
+  properties: {
+    runId: str,
+    stage: str,
+    repository: str,
+    environment: str,
+    state: { type: "string", enum: APPROVAL_STATE_VALUES },
+    waitingFor: { type: ["string", "null"], enum: ["approval", "window", null] },
+    reason: nullableStr,
+    requestedAt: int,
+    expiresAt: nullableInt,
+    windowOpensAt: nullableInt,
+    decidedBy: nullableStr,
+    decidedAt: nullableInt,
+    comment: nullableStr,
+    windowOverrideBy: nullableStr,
+    windowOverrideAt: nullableInt,
+  },
+  required: [
+    "runId",
+    "stage",
+    "repository",
+    "environment",
+    "state",
+    "waitingFor",
+    "reason",
+    "requestedAt",
+    "expiresAt",
+    "windowOpensAt",
+    "decidedBy",
+    "decidedAt",
+    "comment",
+    "windowOverrideBy",
+    "windowOverrideAt",
+  ],
 } as const;
 
 export const AuditEvent = {

@@ -1,5 +1,6 @@
 import {
   ApiToken,
+  Approval,
   Artifact,
   AuditEvent,
   DELIVERY_STATUS_VALUES,
@@ -153,8 +154,9 @@ export const ROUTES = {
           stages: { type: "array", items: Stage },
           artifacts: { type: "array", items: Artifact },
           tests: { type: "array", items: TestReport },
+          approvals: { type: "array", items: Approval },
         },
-        required: ["run", "stages", "artifacts", "tests"],
+        required: ["run", "stages", "artifacts", "tests", "approvals"],
       },
       ...errors,
     },
@@ -211,6 +213,45 @@ export const ROUTES = {
         type: "object",
         properties: { run: Run, fromStage: { type: ["string", "null"] } },
         required: ["run", "fromStage"],
+      },
+      ...errors,
+    },
+  },
+  approveRun: {
+    summary: "Approve the deploy a waiting run waits for (or, with overrideWindow, deploy outside the window)",
+    tags: ["runs"],
+    params: idParams,
+    body: {
+      type: ["object", "null"],
+      properties: {
+        comment: { type: "string", maxLength: 2000 },
+        overrideWindow: { type: "boolean" },
+      },
+      additionalProperties: false,
+    },
+    response: {
+      200: {
+        type: "object",
+        properties: { run: Run, approval: Approval },
+        required: ["run", "approval"],
+      },
+      ...errors,
+    },
+  },
+  rejectRun: {
+    summary: "Reject the deploy a waiting run waits for: the run fails",
+    tags: ["runs"],
+    params: idParams,
+    body: {
+      type: ["object", "null"],
+      properties: { comment: { type: "string", maxLength: 2000 } },
+      additionalProperties: false,
+    },
+    response: {
+      200: {
+        type: "object",
+        properties: { run: Run, approval: Approval },
+        required: ["run", "approval"],
       },
       ...errors,
     },

@@ -7,6 +7,7 @@ export type RunJson = FromSchema<typeof M.Run>;
 export type StageJson = FromSchema<typeof M.Stage>;
 export type ArtifactJson = FromSchema<typeof M.Artifact>;
 export type TestReportJson = FromSchema<typeof M.TestReport>;
+export type ApprovalJson = FromSchema<typeof M.Approval>;
 export type AuditEventJson = FromSchema<typeof M.AuditEvent>;
 export type ApiTokenJson = FromSchema<typeof M.ApiToken>;
 export type NewApiTokenJson = FromSchema<typeof M.NewApiToken>;

@@ -27,7 +27,9 @@ export async function extraCaCertificates(env: NodeJS.ProcessEnv = process.env):
     for (const file of await crtFiles(source)) {
       const pem = await readFile(file).catch(() => undefined);
       if (!pem?.includes("-----BEGIN CERTIFICATE-----")) continue;
-      let name = basename(file).replace(/\.(crt|pem)$/, "").replace(/[^A-Za-z0-9._-]/g, "_");
+      let name = basename(file)
+        .replace(/\.(crt|pem)$/, "")
+        .replace(/[^A-Za-z0-9._-]/g, "_");
       while (found.has(`${name}.crt`)) name = `${name}_`;
       found.set(`${name}.crt`, pem);
     }

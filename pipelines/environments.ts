@@ -13,6 +13,7 @@ import {
 } from "./schema.js";
 import { readWhen } from "./stages.js";
 import type { EnvironmentDef, UpdateOverrides } from "./types.js";
+import { readWindow } from "./window-schema.js";
 
 /**
  * `environments:` of `slipway.yml`. Update settings are kept as overrides only: the compose
@@ -34,6 +35,8 @@ const ENV_KEYS = [
   "update",
   "rollback",
   "approval",
+  "approval_timeout",
+  "window",
   "when",
   "blue_green",
   ...TWO_PHASE_KEYS,
@@ -85,25 +88,36 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
     strategy = undefined;
   }
   if (blueGreenSlot && blueGreen === undefined) strategy = undefined;
-  const approvalSlot = map.get("approval");
-  let approval = get("approval", "none" as const, (s) => readEnum(c, s, ["none", "manual"] as const));
-  if (approvalSlot && approval === "manual") {
-    // Accepting it and deploying without waiting (or skipping the deploy) would be worse than refusing.
+  const approval = get("approval", "none" as const, (s) => readEnum(c, s, ["none", "manual"] as const));
+  const timeoutSlot = map.get("approval_timeout");
+  let approvalTimeoutSeconds = timeoutSlot && readDuration(c, timeoutSlot);
+  if (timeoutSlot && approvalTimeoutSeconds !== undefined && approval === "none") {
+    // A timeout nobody waits on would be validated and then ignored.
     c.report(
-      c.slotPosition(approvalSlot),
-      approvalSlot.path,
-      "SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED",
-      `approval "manual" is not implemented yet (no waiting state, approve or reject); remove it or use "none"`,
+      c.position(timeoutSlot.keyNode),
+      timeoutSlot.path,
+      "SLIPWAY_E_PIPELINE_IGNORED_KEY",
+      `approval_timeout has no effect without approval: manual; add approval: manual or remove approval_timeout`,
     );
-    approval = undefined;
+    approvalTimeoutSeconds = undefined;
+  } else if (timeoutSlot && approvalTimeoutSeconds === 0) {
+    const msg = `${timeoutSlot.path} must be longer than 0s (a zero timeout would reject every deploy at once)`;
+    c.report(c.slotPosition(timeoutSlot), timeoutSlot.path, "SLIPWAY_E_PIPELINE_BAD_VALUE", msg);
+    approvalTimeoutSeconds = undefined;
   }
+  const windowSlot = map.get("window");
+  const window = windowSlot && readWindow(c, windowSlot);
   const whenSlot = map.get("when");
   const when = whenSlot && readWhen(c, whenSlot);
   const update = get("update", {} as UpdateOverrides, (s) => readUpdate(c, s, "update"));
   const rollback = get("rollback", {} as UpdateOverrides, (s) => readUpdate(c, s, "rollback"));
   const valid =
     compose !== undefined && strategy && approval && update && rollback && !(projectSlot && project === undefined);
-  if (!valid || !strategy || !approval || twoPhase || (whenSlot && when === undefined)) return undefined;
+  const optionalBroken =
+    (whenSlot && when === undefined) ||
+    (timeoutSlot && approvalTimeoutSeconds === undefined) ||
+    (windowSlot && window === undefined);
+  if (!valid || !strategy || !approval || twoPhase || optionalBroken) return undefined;
   return {
     name,
     compose,
@@ -112,6 +126,8 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
     update,
     rollback,
     approval,
+    ...(approvalTimeoutSeconds !== undefined ? { approvalTimeoutSeconds } : {}),
+    ...(window ? { window } : {}),
     ...(when ? { when } : {}),
     ...(blueGreen ? { blueGreen } : {}),
   };

@@ -1,6 +1,7 @@
 /** Public surface of `pipelines/`: parse and validate `slipway.yml`, git-flow refs, versions, plans. */
 // The duration grammar lives in core/ (shared with the configuration); re-exported for callers of pipelines.
 export { type DurationResult, formatDuration, parseDuration } from "../core/index.js";
+export { describeWindow, isWindowOpen, localTime, nextWindowOpening } from "./deploy-window.js";
 export {
   classifyRef,
   computeVersion,

@@ -29,8 +29,12 @@ export const PIPELINE_ERROR_CODES = {
   SLIPWAY_E_PIPELINE_UNKNOWN_ENVIRONMENT: "A deploy stage names an environment that `environments:` does not define.",
   SLIPWAY_E_PIPELINE_UNKNOWN_WHEN:
     "A `when:` entry is not a git-flow kind (develop, feature, release, hotfix, main, tag, other).",
+  SLIPWAY_E_PIPELINE_BAD_WINDOW:
+    "An environment's `window:` has an unknown time zone, a day or hours range that cannot be read, or hours that end before they start.",
+  SLIPWAY_E_PIPELINE_IGNORED_KEY:
+    "A key that would have no effect with the keys around it (e.g. `approval_timeout` without `approval: manual`); refused rather than ignored.",
   SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED:
-    "A key or mode is valid in the schema's design but not implemented yet (e.g. `strategy: blue-green`); it is refused rather than ignored.",
+    "A key or mode is valid in the schema's design but not implemented yet (e.g. `confirm_upgrade`); it is refused rather than ignored.",
 } as const;
 
 export type PipelineErrorCode = keyof typeof PIPELINE_ERROR_CODES;

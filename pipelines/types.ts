@@ -117,6 +117,10 @@ export interface EnvironmentDef {
   /** Overrides of `deploy.rollback_config`; its failure action is never `rollback`. */
   rollback: UpdateOverrides;
   approval: "none" | "manual";
+  /** `approval_timeout`: a manual approval not given within this many seconds rejects the deploy. */
+  approvalTimeoutSeconds?: number;
+  /** `window:`: when deploys of this environment may start. */
+  window?: DeployWindow;
   when?: FlowKind[];
   /** `blue_green:`, present exactly when `strategy` is `blue-green`. */
   blueGreen?: BlueGreenDef;
@@ -134,6 +138,17 @@ export interface BlueGreenDef {
   smoke?: string[];
   /** How long the old colour keeps running after a switch (instant rollback); 0 scales it down at once. */
   scaleDownAfterSeconds: number;
+}
+
+/** Days and hours, in an IANA time zone, when an environment may be deployed. */
+export interface DeployWindow {
+  timezone: string;
+  /** Days of the week the window opens, 0 = Sunday ... 6 = Saturday, ascending. */
+  days: number[];
+  /** Local ranges within each of those days, minutes from midnight, `start` inclusive, `end` exclusive (at most 1440). */
+  hours: { start: number; end: number }[];
+  /** Outside the window a deploy stage waits for it to open, or fails at once. */
+  outside: "wait" | "refuse";
 }
 
 export interface Pipeline {

@@ -14,6 +14,7 @@ commands:
 client commands (talk to a daemon at $SLIPWAY_URL with $SLIPWAY_TOKEN):
   trigger REPO REF        runs [--repo R] [--status S]        logs RUN [--follow]
   cancel RUN              retry RUN [--from STAGE|failed]
+  approve RUN [--comment TEXT] [--override-window]          reject RUN [--comment TEXT]
   token create NAME       token list                          token revoke ID
   deploy ENV VERSION      confirm ENV                         rollback ENV [VERSION]
   status ENV              history ENV [--batches]             (environments; --repo R with several)
@@ -44,6 +45,8 @@ const VERBS: Record<string, () => Promise<Verb>> = {
   rollback: async () => (await import("./cli-environments.js")).rollbackCommand,
   status: async () => (await import("./cli-environments.js")).statusCommand,
   history: async () => (await import("./cli-environments.js")).historyCommand,
+  approve: async () => (await import("./cli-approvals.js")).approveCommand,
+  reject: async () => (await import("./cli-approvals.js")).rejectCommand,
 };
 
 const stdio: CliIo = {

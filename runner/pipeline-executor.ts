@@ -36,6 +36,11 @@ export interface PipelineRunOptions {
   only?: string[];
   /** Stages before this one are reported as skipped ("retry from"), it and later ones run. */
   fromStage?: string;
+  /**
+   * A waiting run resuming: stages before this one are neither run nor reported (their
+   * results from before the wait stay as recorded); it and later ones run.
+   */
+  resumeFrom?: string;
   graceSeconds?: number;
   signal?: AbortSignal;
   log(line: string): void;
@@ -48,6 +53,8 @@ export interface PipelineRunOptions {
 export interface PipelineRunResult {
   ok: boolean;
   cancelled: boolean;
+  /** The run parked at this stage (it waits); later stages are reported `pending`. */
+  waiting?: { stage: string; reason: string };
   refInfo: RefInfo;
   version: VersionInfo;
   stages: StageResult[];
@@ -71,6 +78,8 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
   const stages: StageResult[] = [];
   const fromIndex = opts.fromStage ? planned.findIndex((p) => p.stage.name === opts.fromStage) : 0;
   if (fromIndex < 0) throw new RunnerError("SLIPWAY_E_RUN_UNKNOWN_STAGE", `no stage named ${opts.fromStage}`);
+  const resumeIndex = opts.resumeFrom ? planned.findIndex((p) => p.stage.name === opts.resumeFrom) : 0;
+  if (resumeIndex < 0) throw new RunnerError("SLIPWAY_E_RUN_UNKNOWN_STAGE", `no stage named ${opts.resumeFrom}`);
   const workspace = await Workspace.create(opts.engine, {
     runId: opts.runId,
     owner: opts.owner,
@@ -99,10 +108,14 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
     const registry = opts.stages ?? localStages();
     await mkdir(ctx.artifactsDir, { recursive: true });
     let failed = false;
+    let waiting: PipelineRunResult["waiting"];
     for (const [position, { stage, skipped, reason }] of planned.entries()) {
       const base = { name: stage.name, type: stage.type, durationMs: 0 };
       let result: StageResult;
-      if (opts.only && !opts.only.includes(stage.name)) {
+      if (position < resumeIndex) continue;
+      if (waiting && !skipped) {
+        result = { ...base, status: "pending", detail: `after ${waiting.stage}` };
+      } else if (opts.only && !opts.only.includes(stage.name)) {
         result = { ...base, status: "skipped", detail: "not selected by --only" };
       } else if (position < fromIndex) {
         result = { ...base, status: "skipped", detail: `retry starts at ${opts.fromStage}` };
@@ -114,12 +127,13 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
         await opts.onStageStart?.(stage, position);
         result = await runTimedStage(registry, ctx, stage, signal);
         failed = result.status === "failed" || result.status === "cancelled";
+        if (result.status === "waiting") waiting = { stage: stage.name, reason: result.detail ?? "waiting" };
       }
       stages.push(result);
       await opts.onStageEnd?.(result, position);
     }
     const cancelled = signal.aborted || stages.some((s) => s.status === "cancelled");
-    return { ok: !failed && !cancelled, cancelled, refInfo, version, stages, planned };
+    return { ok: !failed && !cancelled, cancelled, ...(waiting ? { waiting } : {}), refInfo, version, stages, planned };
   } finally {
     await workspace[Symbol.asyncDispose]().catch(() => {});
     // Whatever a stage left behind (a step container mid-stop, a stack) goes now, by label.
@@ -144,6 +158,9 @@ async function runTimedStage(
     const durationMs = performance.now() - started;
     if (timeout?.aborted && !runSignal.aborted) {
       return { ...base, status: "failed", durationMs, detail: `timed out after ${stage.timeoutSeconds}s` };
+    }
+    if (outcome.waiting !== undefined && outcome.ok && !outcome.cancelled) {
+      return { ...base, status: "waiting", durationMs, detail: outcome.waiting };
     }
     const status = outcome.cancelled ? "cancelled" : !outcome.ok ? "failed" : outcome.skipped ? "skipped" : "success";
     return { ...base, status, durationMs, detail: outcome.detail };

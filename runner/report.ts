@@ -2,7 +2,8 @@
 export interface StageResult {
   name: string;
   type: string;
-  status: "success" | "failed" | "skipped" | "cancelled";
+  /** `waiting`: parked before a deploy (approval, window); `pending`: after a waiting stage, not reached yet. */
+  status: "success" | "failed" | "skipped" | "cancelled" | "waiting" | "pending";
   durationMs: number;
   /** Why it was skipped or failed, or a one-line summary of what it produced. */
   detail?: string;

@@ -1,5 +1,7 @@
 /** Public surface of `store/`: the persistent store (SQLite by default, or PostgreSQL). */
 
+export type * from "./approval-types.js";
+export { APPROVAL_STATES } from "./approval-types.js";
 export type * from "./deployment-types.js";
 export { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS } from "./deployment-types.js";
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";

@@ -12,11 +12,113 @@ export interface Migration {
   name: string;
   sqlite: string;
   postgres: string;
+  /** SQLite rebuilds a table (to change a CHECK): run with foreign-key enforcement off, then checked. */
+  rebuildsTables?: boolean;
 }
 
+// Migrations 1-6 keep the lists they were released with; 7 adds `waiting` to both.
 const RUN_STATUS_CHECK = "CHECK (status IN ('queued', 'running', 'success', 'failed', 'cancelled'))";
 const TRIGGER_CHECK = "CHECK (trigger_kind IN ('push', 'poll', 'manual', 'retry', 'api'))";
 const STAGE_STATUS_CHECK = "CHECK (status IN ('pending', 'running', 'success', 'failed', 'skipped', 'cancelled'))";
+const RUN_STATUS_CHECK_7 = "CHECK (status IN ('queued', 'running', 'waiting', 'success', 'failed', 'cancelled'))";
+const STAGE_STATUS_CHECK_7 =
+  "CHECK (status IN ('pending', 'running', 'waiting', 'success', 'failed', 'skipped', 'cancelled'))";
+
+const RUN_COLUMNS_6 = `id, repository, number, ref, sha, flow_kind, version, trigger_kind, actor, status, owner,
+  dedupe_key, retry_of, error, pipeline_snapshot, created_at, started_at, finished_at, retry_from_stage`;
+const STAGE_COLUMNS = "run_id, name, type, position, status, started_at, finished_at, duration_ms, detail";
+
+/**
+ * The gate of one deploy stage of one run: whether it needs a manual approval and what was
+ * decided (who, when, why), what the run waits for now, and a deploy-window override.
+ */
+const APPROVALS_TABLE = `CREATE TABLE approvals (
+       run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+       stage TEXT NOT NULL,
+       repository TEXT NOT NULL,
+       environment TEXT NOT NULL,
+       state TEXT NOT NULL CHECK (state IN ('not_required', 'pending', 'approved', 'rejected', 'cancelled')),
+       waiting_for TEXT CHECK (waiting_for IN ('approval', 'window')),
+       reason TEXT,
+       requested_at {ts} NOT NULL,
+       expires_at {ts},
+       window_opens_at {ts},
+       decided_by TEXT,
+       decided_at {ts},
+       comment TEXT,
+       window_override_by TEXT,
+       window_override_at {ts},
+       PRIMARY KEY (run_id, stage)
+     );
+     CREATE INDEX approvals_waiting ON approvals (waiting_for);`;
+
+/**
+ * Migration 7. PostgreSQL swaps the CHECK constraints in place; SQLite cannot alter a CHECK,
+ * so it rebuilds runs and stages the way its manual prescribes (new table, copy, drop,
+ * rename, indexes again) with foreign keys off, so nothing cascades.
+ */
+function approvalsMigration(): Migration {
+  const sqlite = ddl(
+    `CREATE TABLE runs_new (
+       id TEXT PRIMARY KEY,
+       repository TEXT NOT NULL REFERENCES repositories (name) ON DELETE CASCADE,
+       number INTEGER NOT NULL,
+       ref TEXT NOT NULL,
+       sha TEXT NOT NULL,
+       flow_kind TEXT NOT NULL,
+       version TEXT,
+       trigger_kind TEXT NOT NULL ${TRIGGER_CHECK},
+       actor TEXT,
+       status TEXT NOT NULL ${RUN_STATUS_CHECK_7},
+       owner TEXT,
+       dedupe_key TEXT,
+       retry_of TEXT REFERENCES runs (id) ON DELETE SET NULL,
+       error TEXT,
+       pipeline_snapshot TEXT,
+       created_at {ts} NOT NULL,
+       started_at {ts},
+       finished_at {ts},
+       retry_from_stage TEXT,
+       resume_from_stage TEXT,
+       UNIQUE (repository, number),
+       UNIQUE (repository, dedupe_key)
+     );
+     INSERT INTO runs_new (${RUN_COLUMNS_6}) SELECT ${RUN_COLUMNS_6} FROM runs;
+     DROP TABLE runs;
+     ALTER TABLE runs_new RENAME TO runs;
+     CREATE INDEX runs_repository_id ON runs (repository, id);
+     CREATE INDEX runs_status_id ON runs (status, id);
+     CREATE INDEX runs_ref_id ON runs (ref, id);
+     CREATE INDEX runs_flow_kind_id ON runs (flow_kind, id);
+     CREATE TABLE stages_new (
+       run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+       name TEXT NOT NULL,
+       type TEXT NOT NULL,
+       position INTEGER NOT NULL,
+       status TEXT NOT NULL ${STAGE_STATUS_CHECK_7},
+       started_at {ts},
+       finished_at {ts},
+       duration_ms {ts},
+       detail TEXT,
+       PRIMARY KEY (run_id, name)
+     );
+     INSERT INTO stages_new (${STAGE_COLUMNS}) SELECT ${STAGE_COLUMNS} FROM stages;
+     DROP TABLE stages;
+     ALTER TABLE stages_new RENAME TO stages;
+     ${APPROVALS_TABLE}`,
+    "sqlite",
+  );
+  const postgres = ddl(
+    `ALTER TABLE runs DROP CONSTRAINT runs_status_check;
+     ALTER TABLE runs ADD CONSTRAINT runs_status_check ${RUN_STATUS_CHECK_7};
+     ALTER TABLE runs ADD COLUMN resume_from_stage TEXT;
+     ALTER TABLE stages DROP CONSTRAINT stages_status_check;
+     ALTER TABLE stages ADD CONSTRAINT stages_status_check ${STAGE_STATUS_CHECK_7};
+     ${APPROVALS_TABLE}`,
+    "postgres",
+  );
+  return { version: 7, name: "waiting runs, approvals and deploy windows", sqlite, postgres, rebuildsTables: true };
+}
 
 /** Shared DDL with the engine's types substituted: {ts} epoch ms, {json}, {bytes}, {serial}. */
 function ddl(sql: string, engine: "sqlite" | "postgres"): string {
@@ -192,6 +294,7 @@ export const MIGRATIONS: readonly Migration[] = [
        PRIMARY KEY (repository, environment)
      );`,
   ),
+  approvalsMigration(),
   both(
     8,
     "outbound webhook deliveries",
@@ -272,17 +375,24 @@ export async function runMigrations(db: SqlDriver): Promise<{ applied: number[] 
     for (const m of MIGRATIONS) {
       if (present.has(m.version)) continue;
       try {
-        const done = await db.transaction(async (q) => {
-          // Another SQLite process may have applied it since we read the version.
-          if (await q.get("SELECT 1 FROM schema_migrations WHERE version = ?", [m.version])) return false;
-          await q.exec(m[db.engine]);
-          await q.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
-            m.version,
-            m.name,
-            Date.now(),
-          ]);
-          return true;
-        });
+        const apply = () =>
+          db.transaction(async (q) => {
+            // Another SQLite process may have applied it since we read the version.
+            if (await q.get("SELECT 1 FROM schema_migrations WHERE version = ?", [m.version])) return false;
+            await q.exec(m[db.engine]);
+            // A rebuild must leave every reference intact (checked before the commit).
+            if (m.rebuildsTables && db.engine === "sqlite") {
+              const broken = await q.all("PRAGMA foreign_key_check");
+              if (broken.length > 0) throw new Error(`foreign keys broken: ${JSON.stringify(broken.slice(0, 3))}`);
+            }
+            await q.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+              m.version,
+              m.name,
+              Date.now(),
+            ]);
+            return true;
+          });
+        const done = m.rebuildsTables ? await db.withoutForeignKeys(apply) : await apply();
         if (done) applied.push(m.version);
       } catch (err) {
         throw new StoreError(

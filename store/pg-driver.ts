@@ -93,6 +93,10 @@ export class PgDriver implements SqlDriver {
    * migrates over other pooled connections: runners starting together migrate one at a time,
    * and the later ones find nothing left to do.
    */
+  withoutForeignKeys<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   async withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     const key = "SELECT hashtext('slipway.migrate.' || current_schema()) AS key";

@@ -62,6 +62,7 @@ export function toRun(r: RawRow): RunRow {
     dedupeKey: strOrNull(r.dedupe_key),
     retryOf: strOrNull(r.retry_of),
     retryFromStage: strOrNull(r.retry_from_stage),
+    resumeFromStage: strOrNull(r.resume_from_stage),
     error: strOrNull(r.error),
     pipelineSnapshot: strOrNull(r.pipeline_snapshot),
     createdAt: num(r.created_at),

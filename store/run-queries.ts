@@ -65,6 +65,7 @@ const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
   finishedAt: "finished_at",
   error: "error",
   pipelineSnapshot: "pipeline_snapshot",
+  resumeFromStage: "resume_from_stage",
 };
 
 /** UPDATE ... RETURNING for the fields present in the patch (a SELECT when none are). */

@@ -29,6 +29,13 @@ export interface SqlDriver extends SqlQueries {
    * failing on lock upgrade; PostgreSQL uses one pooled connection at READ COMMITTED.
    */
   transaction<T>(fn: (q: SqlQueries) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with SQLite's foreign-key enforcement off (a no-op on PostgreSQL), as SQLite's
+   * documented table rebuild needs: with enforcement on, dropping the old table would cascade
+   * into every table referencing it. The pragma cannot change inside a transaction, so this
+   * wraps the migration's transaction.
+   */
+  withoutForeignKeys<T>(fn: () => Promise<T>): Promise<T>;
   /** Runs `fn` while no other store on this database migrates (PostgreSQL advisory lock). */
   withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
   /**

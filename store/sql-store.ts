@@ -1,4 +1,6 @@
 import { createToken, listTokens, revokeToken, verifyToken } from "./api-tokens.js";
+import type { ApprovalStore } from "./approval-types.js";
+import { SqlApprovalStore } from "./approvals.js";
 import type { DeploymentStore } from "./deployment-types.js";
 import { SqlDeploymentStore } from "./deployments.js";
 import { badArgument, runNotFound, StoreError } from "./errors.js";
@@ -40,6 +42,7 @@ export class SqlStore implements Store {
   readonly location: string;
   readonly deployments: DeploymentStore;
   readonly notifications: NotificationStore;
+  readonly approvals: ApprovalStore;
   #closed = false;
 
   constructor(private readonly db: SqlDriver) {
@@ -47,6 +50,7 @@ export class SqlStore implements Store {
     this.location = db.location;
     this.deployments = new SqlDeploymentStore(db);
     this.notifications = new SqlNotificationStore(db);
+    this.approvals = new SqlApprovalStore(db);
   }
 
   migrate(): Promise<{ applied: number[] }> {

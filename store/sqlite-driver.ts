@@ -114,6 +114,15 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
+  async withoutForeignKeys<T>(fn: () => Promise<T>): Promise<T> {
+    await this.#serial(() => this.#db.pragma("foreign_keys = OFF"));
+    try {
+      return await fn();
+    } finally {
+      await this.#serial(() => this.#db.pragma("foreign_keys = ON"));
+    }
+  }
+
   /** BEGIN IMMEDIATE already serialises migrating processes; each migration re-checks its row. */
   withMigrationLock<T>(fn: () => Promise<T>): Promise<T> {
     return fn();

@@ -1,3 +1,4 @@
+import type { ApprovalStore } from "./approval-types.js";
 import type { DeploymentStore } from "./deployment-types.js";
 import type { NotificationStore } from "./notification-types.js";
 import type {
@@ -39,6 +40,8 @@ export interface Store extends AsyncDisposable {
   readonly deployments: DeploymentStore;
   /** Outbound webhook deliveries and their attempts (migration 8). */
   readonly notifications: NotificationStore;
+  /** The gates of deploy stages: approvals, window waits and overrides (migration 7). */
+  readonly approvals: ApprovalStore;
 
   /** Applies the migrations this database lacks, each in its own transaction; returns their versions. */
   migrate(): Promise<{ applied: number[] }>;

@@ -7,17 +7,23 @@ import type { FlowKind } from "../pipelines/index.js";
  */
 export type EpochMs = number;
 
-export type RunStatus = "queued" | "running" | "success" | "failed" | "cancelled";
-export const RUN_STATUSES: readonly RunStatus[] = ["queued", "running", "success", "failed", "cancelled"];
+/**
+ * `waiting`: parked before a deploy stage (a manual approval, a closed deploy window). A
+ * waiting run holds no concurrency slot and no worktree; it goes back to `queued` to resume.
+ */
+export type RunStatus = "queued" | "running" | "waiting" | "success" | "failed" | "cancelled";
+export const RUN_STATUSES: readonly RunStatus[] = ["queued", "running", "waiting", "success", "failed", "cancelled"];
 
 /** What created a run: a forge webhook, the poller, a person, a retry of an earlier run, the API. */
 export type RunTrigger = "push" | "poll" | "manual" | "retry" | "api";
 export const RUN_TRIGGERS: readonly RunTrigger[] = ["push", "poll", "manual", "retry", "api"];
 
-export type StageStatus = "pending" | "running" | "success" | "failed" | "skipped" | "cancelled";
+/** `waiting`: the deploy stage a waiting run is parked at; the stages after it are `pending`. */
+export type StageStatus = "pending" | "running" | "waiting" | "success" | "failed" | "skipped" | "cancelled";
 export const STAGE_STATUSES: readonly StageStatus[] = [
   "pending",
   "running",
+  "waiting",
   "success",
   "failed",
   "skipped",
@@ -65,6 +71,8 @@ export interface RunRow {
   retryOf: string | null;
   /** For a retry from a stage: the first stage that runs; earlier ones reuse the original's work. */
   retryFromStage: string | null;
+  /** The stage a waiting run resumes at (it and later ones run; earlier results stay as stored). */
+  resumeFromStage: string | null;
   error: string | null;
   /** The pipeline file as read at the run's commit, so a run can be understood after the file changed. */
   pipelineSnapshot: string | null;
@@ -102,6 +110,7 @@ export interface RunPatch {
   finishedAt?: EpochMs | null;
   error?: string | null;
   pipelineSnapshot?: string | null;
+  resumeFromStage?: string | null;
 }
 
 /** Filters of `listRuns`; all given filters must match. */

@@ -18,6 +18,10 @@ export const API_ERROR_CODES = {
   SLIPWAY_E_API_BAD_REF: { status: 422, description: "The ref to trigger is not a branch or tag of the repository." },
   SLIPWAY_E_API_BAD_STAGE: { status: 400, description: "`retry` names a stage the run does not have." },
   SLIPWAY_E_API_CONFLICT: { status: 409, description: "The run is in the wrong state for the request." },
+  SLIPWAY_E_API_WINDOW_CLOSED: {
+    status: 409,
+    description: "`approve` of a run waiting for its deploy window, without `overrideWindow: true`.",
+  },
   SLIPWAY_E_API_BAD_HEADER: { status: 400, description: "A header fails validation." },
   SLIPWAY_E_API_BAD_URL: { status: 400, description: "The URL's percent-encoding is malformed." },
   SLIPWAY_E_API_BAD_REQUEST: { status: 400, description: "The request is not valid HTTP, or another client error." },
@@ -44,6 +48,7 @@ export const API_ERROR = {
   BAD_REF: "SLIPWAY_E_API_BAD_REF",
   BAD_STAGE: "SLIPWAY_E_API_BAD_STAGE",
   CONFLICT: "SLIPWAY_E_API_CONFLICT",
+  WINDOW_CLOSED: "SLIPWAY_E_API_WINDOW_CLOSED",
   BAD_HEADER: "SLIPWAY_E_API_BAD_HEADER",
   BAD_URL: "SLIPWAY_E_API_BAD_URL",
   BAD_REQUEST: "SLIPWAY_E_API_BAD_REQUEST",

@@ -52,7 +52,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
     if (!run) return sendError(reply, API_ERROR.NOT_FOUND, `no run ${req.params.id}`);
     const stages = await ctx.store.listStages(run.id);
     const artifacts = await ctx.store.listArtifacts(run.id);
-    return { run, stages, artifacts, tests: await testReports(ctx.config.dataDir, run.id, artifacts) };
+    const approvals = await ctx.store.approvals.listGates(run.id);
+    return { run, stages, artifacts, tests: await testReports(ctx.config.dataDir, run.id, artifacts), approvals };
   });
 
   app.get<{ Params: LogParams; Querystring: { offset?: string; follow?: string } }>(
@@ -82,10 +83,15 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
   app.post<{ Params: RunParams }>("/api/runs/:id/cancel", { schema: ROUTES.cancelRun }, async (req, reply) => {
     const run = await ctx.store.getRun(req.params.id);
     if (!run) return sendError(reply, API_ERROR.NOT_FOUND, `no run ${req.params.id}`);
-    if (run.status !== "queued" && run.status !== "running") {
+    if (run.status !== "queued" && run.status !== "running" && run.status !== "waiting") {
       return sendError(reply, API_ERROR.CONFLICT, `run ${run.id} already ${run.status}`);
     }
     await ctx.store.addAuditEvent({ actor: actorOf(req), action: "cancel", target: run.id });
+    if (run.status === "waiting") {
+      // Parked in the store, not in the scheduler: its gate is closed and it ends here.
+      const ended = await ctx.waiting.cancel(run, actorOf(req));
+      return reply.code(202).send({ cancelled: ended !== undefined, run: await ctx.store.getRun(run.id) });
+    }
     const cancelled = await ctx.scheduler.cancel(run.id);
     return reply.code(202).send({ cancelled, run: await ctx.store.getRun(run.id) });
   });
@@ -96,7 +102,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: DaemonContext): voi
     async (req, reply) => {
       const original = await ctx.store.getRun(req.params.id);
       if (!original) return sendError(reply, API_ERROR.NOT_FOUND, `no run ${req.params.id}`);
-      if (original.status === "queued" || original.status === "running") {
+      if (original.status === "queued" || original.status === "running" || original.status === "waiting") {
         return sendError(reply, API_ERROR.CONFLICT, `run ${original.id} is still ${original.status}`);
       }
       let fromStage = req.body?.fromStage;

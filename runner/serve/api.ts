@@ -2,6 +2,7 @@ import fastifySwagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { ROUTES } from "../../api-schema/index.js";
 import { registerAdminRoutes } from "./api-admin.js";
+import { registerApprovalRoutes } from "./api-approvals.js";
 import { actorOf, authGuard } from "./api-auth.js";
 import { clientErrorHandler, frameworkErrors, installContract } from "./api-contract.js";
 import { registerEnvironmentRoutes } from "./api-environments.js";
@@ -116,6 +117,7 @@ export async function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): 
 
   registerRunRoutes(app, ctx);
   registerEnvironmentRoutes(app, ctx);
+  registerApprovalRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerHookRoutes(app, ctx);

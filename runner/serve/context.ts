@@ -9,6 +9,7 @@ import type { Poller } from "./poller.js";
 import type { Scheduler } from "./scheduler.js";
 import type { SourceCache } from "./sources.js";
 import type { Triggers } from "./triggers.js";
+import type { WaitingRuns } from "./waiting-runs.js";
 
 /** What the HTTP routes work with: the daemon's parts, built once in `startDaemon`. */
 export interface DaemonContext {
@@ -25,4 +26,6 @@ export interface DaemonContext {
   notifier: Notifier;
   /** `slipway deploy/confirm/rollback/status/history` (deployments the daemon runs itself). */
   environments: EnvironmentOps;
+  /** Runs parked before a deploy stage: approve, reject, timeouts, windows. */
+  waiting: WaitingRuns;
 }

@@ -16,6 +16,7 @@ import { installProcessGuard } from "./process-guard.js";
 import { reconcileAfterRestart, Scheduler } from "./scheduler.js";
 import { SourceCache } from "./sources.js";
 import { Triggers } from "./triggers.js";
+import { WaitingRuns } from "./waiting-runs.js";
 
 export interface RunningDaemon extends AsyncDisposable {
   ctx: DaemonContext;
@@ -94,6 +95,8 @@ export async function startDaemon(
   };
 }
 
+const FINISHED = new Set(["success", "failed", "cancelled"]);
+
 /** How close() wants running runs treated: `graceMs` to go on, `hurry` to cut that short. */
 interface ShutdownOptions {
   graceMs: number;
@@ -146,7 +149,8 @@ async function assemble(
     onStageFinished: (type: string, durationMs: number) => metrics.stageFinished(type, durationMs),
   };
   bus.on("event", (e) => {
-    if (e.type === "run" && e.status !== "running") metrics.runFinished(e.status);
+    // Only an ended run is "finished": queued, running and waiting are on the way.
+    if (e.type === "run" && FINISHED.has(e.status)) metrics.runFinished(e.status);
   });
   const reconciled = await reconcileAfterRestart(deps);
   if (reconciled.length > 0) log(`reconciled ${reconciled.length} run(s) interrupted by a restart`);
@@ -160,6 +164,14 @@ async function assemble(
     queued: (await store.listRunsByStatus("queued")).length,
     running: scheduler.running,
   }));
+  // Waiting runs are not reconciled as failed: they hold nothing but their row, and resume.
+  const waiting = new WaitingRuns({
+    store,
+    bus,
+    runnerId: config.runnerId,
+    kick: () => scheduler.kick(),
+    log,
+  });
   const triggers = new Triggers(store, sources, (run) => {
     bus.publish({ type: "run", runId: run.id, status: run.status });
     scheduler.kick();
@@ -180,6 +192,7 @@ async function assemble(
     metrics,
     notifier,
     environments,
+    waiting,
   };
   const app = await buildApi(ctx, { serverFactory: (handler) => takeOver(server, handler), log });
   await app.ready();
@@ -192,6 +205,8 @@ async function assemble(
   undo.push(() => scheduler.stop({ ...shutdown, log }));
   poller.start();
   undo.push(async () => poller.stop());
+  waiting.start();
+  undo.push(() => waiting.stop());
   // Log retention (`log_retention`): at start, then hourly. Runs and stages stay; only logs go.
   const prune = () =>
     store.pruneLogs(Date.now() - config.logRetentionSeconds * 1000).then(

@@ -65,10 +65,13 @@ export async function executeRun(
   let worktree: string | undefined;
   let status: RunRow["status"] = "failed";
   let error: string | null = null;
+  // Set when the run parks before a deploy stage (approval, window): it resumes there later.
+  let waitingAt: string | undefined;
   try {
     if (!repo)
       throw new RunnerError("SLIPWAY_E_RUN_UNKNOWN_REPOSITORY", `repository ${run.repository} is not configured`);
     setup.line(`run #${run.number} of ${run.repository}: ${run.ref} @ ${run.sha.slice(0, 12)} (${run.trigger})`);
+    if (run.resumeFromStage) setup.line(`resuming at stage ${run.resumeFromStage}`);
     worktree = await deps.sources.checkout(repo, run.sha, run.id);
     const text = run.pipelineSnapshot ?? (await readFile(join(worktree, "slipway.yml"), "utf8").catch(() => ""));
     const parsed = parsePipeline(text, "slipway.yml");
@@ -104,6 +107,7 @@ export async function executeRun(
       artifactsDir,
       trusted: repo.trusted,
       fromStage: retry?.fromStage,
+      resumeFrom: run.resumeFromStage ?? undefined,
       signal,
       log: (line) => writer.line(line),
       stages: daemonStages(deps, repo),
@@ -128,18 +132,23 @@ export async function executeRun(
           position,
           status: stage.status,
           durationMs: Math.round(stage.durationMs),
-          finishedAt: stage.status === "skipped" ? undefined : finishedAt,
+          finishedAt: QUIET_STATUSES.has(stage.status) ? undefined : finishedAt,
           detail: stage.detail ? mask(stage.detail) : undefined,
         });
         // What the stage left in its artifact dir (or a retry restored there) becomes downloadable.
         await recordArtifacts(store, deps.config.dataDir, run.id, stage.name).catch((err: Error) =>
           setup.line(`artifacts of ${stage.name} not indexed: ${mask(err.message)}`),
         );
-        if (stage.status !== "skipped") deps.onStageFinished?.(stage.type, stage.durationMs, stage.status);
+        if (!QUIET_STATUSES.has(stage.status)) deps.onStageFinished?.(stage.type, stage.durationMs, stage.status);
         bus.publish({ type: "stage", runId: run.id, stage: stage.name, status: stage.status });
       },
     });
     status = result.cancelled ? "cancelled" : result.ok ? "success" : "failed";
+    if (result.waiting && !result.cancelled) {
+      status = "waiting";
+      waitingAt = result.waiting.stage;
+      setup.line(`run waits at stage ${result.waiting.stage}: ${result.waiting.reason}`);
+    }
     const failedStage = result.stages.find((s) => s.status === "failed");
     if (failedStage) error = `stage ${failedStage.name} failed${failedStage.detail ? `: ${failedStage.detail}` : ""}`;
     const cut = result.stages.find((s) => s.status === "cancelled");
@@ -161,11 +170,20 @@ export async function executeRun(
     }
     await setup.close().catch(() => {});
     if (repo && worktree) await deps.sources.release(repo, worktree).catch(() => {});
-    await store.updateRun(run.id, { status, error, finishedAt: Date.now() });
+    // A waiting run holds no slot and no worktree (released above): it is parked in the store.
+    await store.updateRun(
+      run.id,
+      status === "waiting"
+        ? { status, error: null, finishedAt: null, resumeFromStage: waitingAt }
+        : { status, error, finishedAt: Date.now() },
+    );
     bus.publish({ type: "run", runId: run.id, status });
   }
   return status;
 }
+
+/** Stage statuses that finished nothing: no finish time, no duration metric. */
+const QUIET_STATUSES = new Set(["skipped", "pending", "waiting"]);
 
 /** The daemon's stages: the local ones plus push and deploy, which need its configuration. */
 function daemonStages(deps: ExecutorDeps, repo: RepositoryConfig): StageRegistry {
@@ -194,7 +212,11 @@ function daemonStages(deps: ExecutorDeps, repo: RepositoryConfig): StageRegistry
       createDeployHandler(
         deps.gate,
         repo.name,
-        { records: deps.deployments ?? deps.store.deployments, holder: deps.config.runnerId },
+        {
+          records: deps.deployments ?? deps.store.deployments,
+          holder: deps.config.runnerId,
+          approvals: deps.store.approvals,
+        },
         onDeployed,
       ),
     );

@@ -44,6 +44,11 @@ export interface StageOutcome {
   skipped?: boolean;
   /** Status line for the final table. */
   detail?: string;
+  /**
+   * The stage cannot go on yet (a manual approval, a closed deploy window): the run parks
+   * here, and resumes at this stage later. The text says what it waits for.
+   */
+  waiting?: string;
 }
 
 /** A pipeline stage type: the key the registry dispatches on. */

@@ -37,6 +37,7 @@ describe.each(ENGINES)("store schema and records on %s", (engine) => {
     // Roll the database back to version 2 by hand, as an older Slipway left it: undo what
     // migration 3 and every later one created.
     await rawExec(db, "ALTER TABLE runs DROP COLUMN retry_from_stage");
+    await rawExec(db, "ALTER TABLE runs DROP COLUMN resume_from_stage");
     await dropTablesOf(db, [
       "audit_events",
       "api_tokens",
@@ -45,6 +46,7 @@ describe.each(ENGINES)("store schema and records on %s", (engine) => {
       "environment_locks",
       "notification_attempts",
       "notification_deliveries",
+      "approvals",
     ]);
     await rawExec(db, "DELETE FROM schema_migrations WHERE version >= 3");
     expect(await store.schemaVersion()).toBe(2);

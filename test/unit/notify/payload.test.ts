@@ -17,6 +17,7 @@ const run: RunRow = {
   dedupeKey: null,
   retryOf: null,
   retryFromStage: null,
+  resumeFromStage: null,
   error: "stage build failed: exit 3",
   pipelineSnapshot: "name: shop\n",
   createdAt: 1000,
