@@ -90,8 +90,17 @@ export interface NotificationStore {
   listDeliveries(filter?: DeliveryFilter): Promise<DeliveryRow[]>;
   /** Attempts of a delivery, first first. */
   listAttempts(deliveryId: string): Promise<AttemptRow[]>;
-  /** `owner`'s pending deliveries due at `now`, the longest-waiting first. */
-  dueDeliveries(owner: string, now: number, limit: number): Promise<DeliveryRow[]>;
+  /**
+   * `owner`'s pending deliveries due at `now`, the longest-waiting first, leaving out those of
+   * `exceptWebhooks` (their receivers are busy) and `exceptIds` (already being attempted), so
+   * a backlog of one slow webhook never hides the others' due deliveries.
+   */
+  dueDeliveries(
+    owner: string,
+    now: number,
+    limit: number,
+    except?: { webhooks?: readonly string[]; ids?: readonly string[] },
+  ): Promise<DeliveryRow[]>;
   /** When `owner`'s next pending delivery is due, or undefined when none is pending. */
   nextDueAt(owner: string): Promise<number | undefined>;
   /**

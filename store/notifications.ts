@@ -93,11 +93,21 @@ export class SqlNotificationStore implements NotificationStore {
     return rows.map(toAttempt);
   }
 
-  async dueDeliveries(owner: string, now: number, limit: number): Promise<DeliveryRow[]> {
+  async dueDeliveries(
+    owner: string,
+    now: number,
+    limit: number,
+    except: { webhooks?: readonly string[]; ids?: readonly string[] } = {},
+  ): Promise<DeliveryRow[]> {
+    const webhooks = except.webhooks ?? [];
+    const ids = except.ids ?? [];
+    const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
     const rows = await this.db.all(
       `SELECT * FROM notification_deliveries WHERE owner = ? AND status = 'pending' AND next_attempt_at <= ?
+       ${webhooks.length ? `AND webhook NOT IN (${marks(webhooks.length)})` : ""}
+       ${ids.length ? `AND id NOT IN (${marks(ids.length)})` : ""}
        ORDER BY next_attempt_at, id LIMIT ?`,
-      [owner, now, limit],
+      [owner, now, ...webhooks, ...ids, limit],
     );
     return rows.map(toDelivery);
   }

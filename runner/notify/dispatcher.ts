@@ -60,15 +60,20 @@ export class Dispatcher {
   private async pump(): Promise<void> {
     const total = this.opts.concurrency ?? 8;
     const perWebhook = this.opts.perWebhook ?? 2;
-    if (this.inFlight.size >= total || this.stopped) return;
-    // Read past the slots: the oldest due deliveries may all be a busy webhook's, and the
-    // others' must still go out.
-    const due = await this.opts.store.dueDeliveries(this.opts.config.runnerId, Date.now(), 100);
+    const free = total - this.inFlight.size;
+    if (free <= 0 || this.stopped) return;
+    const busy = new Map<string, number>();
+    for (const f of this.inFlight.values()) busy.set(f.webhook, (busy.get(f.webhook) ?? 0) + 1);
+    // Saturated webhooks and attempts in flight are left out in the query itself: a backlog
+    // of one slow receiver must not fill the page and hide the others' due deliveries.
+    const due = await this.opts.store.dueDeliveries(this.opts.config.runnerId, Date.now(), free * perWebhook, {
+      webhooks: [...busy].filter(([, n]) => n >= perWebhook).map(([w]) => w),
+      ids: [...this.inFlight.keys()],
+    });
     for (const delivery of due) {
       if (this.inFlight.size >= total || this.stopped) break;
-      if (this.inFlight.has(delivery.id)) continue;
-      const busy = [...this.inFlight.values()].filter((f) => f.webhook === delivery.webhook).length;
-      if (busy >= perWebhook) continue;
+      if (this.inFlight.has(delivery.id) || (busy.get(delivery.webhook) ?? 0) >= perWebhook) continue;
+      busy.set(delivery.webhook, (busy.get(delivery.webhook) ?? 0) + 1);
       const done = this.attempt(delivery)
         .catch((err: Error) => this.opts.log(`notify: delivery ${delivery.id}: ${this.opts.mask(err.message)}`))
         .finally(() => {

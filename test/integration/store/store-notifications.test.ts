@@ -72,6 +72,11 @@ describe.each(ENGINES)("webhook deliveries on %s", (engine) => {
     expect((await again.notifications.dueDeliveries("runner-a", 5000, 10)).map((d) => d.nextAttemptAt)).toEqual([
       1000, 3000,
     ]);
+    const due = await again.notifications.dueDeliveries("runner-a", 5000, 10);
+    expect(
+      (await again.notifications.dueDeliveries("runner-a", 5000, 10, { webhooks: ["chat"] })).map((d) => d.webhook),
+    ).toEqual(["ops"]);
+    expect(await again.notifications.dueDeliveries("runner-a", 5000, 10, { ids: due.map((d) => d.id) })).toEqual([]);
     expect(await again.notifications.nextDueAt("runner-a")).toBe(1000);
     expect(await again.notifications.nextDueAt("nobody")).toBeUndefined();
   });

@@ -200,6 +200,38 @@ describe("the delivery queue", () => {
     }
   });
 
+  it("finds other webhooks' due deliveries behind a slow webhook's backlog of any length", async () => {
+    const slow = await startReceiver();
+    try {
+      for (let i = 0; i < 150; i++) slow.answers.push({ status: 204, delayMs: 2000 });
+      const config = configFor(receiver.url, `  - {name: slow, url: '${slow.url}', events: [run.failed], timeout: 5s}`);
+      // Older than the quick one, so they come first in due order: 150 rows, more than any page.
+      const [first] = await store.notifications.createDeliveries(
+        Array.from({ length: 150 }, () => ({
+          eventId: "evt",
+          webhook: "slow",
+          event: "run.failed",
+          owner: "runner-a",
+          format: "json",
+          body: "{}",
+          maxAttempts: 1,
+          nextAttemptAt: Date.now() - 1000,
+        })),
+      );
+      expect(first).toBeDefined();
+      const quick = await enqueue("{}", "ops");
+      const started = Date.now();
+      start(config);
+      expect(await settled(quick.id)).toMatchObject({ status: "delivered" });
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(slow.received.length).toBeLessThanOrEqual(2);
+    } finally {
+      await dispatcher?.stop();
+      dispatcher = undefined;
+      await slow.close();
+    }
+  });
+
   it("does not spin on the store while the only due delivery is in flight", async () => {
     receiver.answers.push({ status: 204, delayMs: 800 });
     const row = await enqueue();
