@@ -13,7 +13,6 @@ export {
   runStep,
   type StepOutcome,
   type StepSpec,
-  shellQuote,
   stepContainerSpec,
   stepScript,
   WORKSPACE_PATH,

@@ -1,3 +1,4 @@
+import { shellQuote } from "../core/index.js";
 import type { ContainerSpec, Engine } from "../engine/index.js";
 
 /** The fixed path at which every step sees the run's copy of the source. */
@@ -12,11 +13,6 @@ export interface StepSpec {
   labels: Record<string, string>;
   name?: string;
   network?: string;
-}
-
-/** Single-quotes a string for POSIX sh. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -18,7 +18,14 @@ export {
   type ComposePosition,
   isComposeError,
 } from "./errors.js";
-export { type JUnitCounts, type JUnitSummary, parseJUnit, summariseJUnit } from "./junit.js";
+export {
+  type JUnitCounts,
+  type JUnitFailure,
+  type JUnitSummary,
+  parseJUnit,
+  parseJUnitReport,
+  summariseJUnit,
+} from "./junit.js";
 export { type CollectedJUnit, collectJUnit, copyRoot } from "./junit-collect.js";
 export { buildOverride, mergeLabels, type StackFile, type StackFileOptions } from "./override.js";
 export { LOOPBACK, type PortRewrite, rewritePort, splitPortSpec } from "./ports.js";

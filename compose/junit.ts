@@ -54,6 +54,43 @@ type Node = Element | string;
  * `file:line:column`.
  */
 export function parseJUnit(xml: string, file = "JUnit report"): JUnitCounts {
+  return countsOf(parseDocument(xml, file), file);
+}
+
+/** A failing test case of a report: `classname.name`, and the failure's message when it has one. */
+export interface JUnitFailure {
+  name: string;
+  message?: string;
+}
+
+/** A report's counts (as `parseJUnit`) and its failing cases (`<failure>` or `<error>`), in one parse. */
+export function parseJUnitReport(
+  xml: string,
+  file = "JUnit report",
+): { counts: JUnitCounts; failures: JUnitFailure[] } {
+  const doc = parseDocument(xml, file);
+  const counts = countsOf(doc, file);
+  const failures: JUnitFailure[] = [];
+  const visitSuite = (node: Node) => {
+    const suite = asElement(node);
+    for (const tc of suite.testcase ?? []) visitCase(tc);
+    for (const child of suite.testsuite ?? []) visitSuite(child);
+  };
+  const visitCase = (node: Node) => {
+    const tc = asElement(node);
+    const failure = tc.failure ?? tc.error;
+    if (failure === undefined) return;
+    const attrs = tc[ATTRS] ?? {};
+    const name = [attrs.classname, attrs.name].filter((part) => part).join(".");
+    const message = asElement(failure as Node)[ATTRS]?.message;
+    failures.push(message ? { name, message } : { name });
+  };
+  // The root is <testsuites>, or the document itself holds the <testsuite>/<testcase> roots.
+  visitSuite((doc.testsuites as Node | undefined) ?? { testsuite: doc.testsuite, testcase: doc.testcase });
+  return { counts, failures };
+}
+
+function parseDocument(xml: string, file: string): Record<string, unknown> & Element {
   const verdict = XMLValidator.validate(xml);
   if (verdict !== true) {
     const { line, col, msg } = verdict.err;
@@ -61,7 +98,10 @@ export function parseJUnit(xml: string, file = "JUnit report"): JUnitCounts {
       position: { file, line, column: col },
     });
   }
-  const doc = parser.parse(xml) as Record<string, unknown>;
+  return parser.parse(xml) as Record<string, unknown> & Element;
+}
+
+function countsOf(doc: Record<string, unknown>, file: string): JUnitCounts {
   if (doc.testsuites !== undefined) {
     const root = asElement(doc.testsuites as Node);
     return countsFrom(root[ATTRS]) ?? sum((root.testsuite ?? []).map(suiteCounts));

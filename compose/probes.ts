@@ -1,3 +1,4 @@
+import { shellQuote } from "../core/index.js";
 import type { Engine } from "../engine/index.js";
 import { abortable } from "./abort.js";
 import { ComposeError } from "./errors.js";
@@ -73,9 +74,11 @@ export function probeScript(checks: WaitCheck[], timeoutSeconds: number): string
     "}",
   ];
   for (const c of checks) {
-    if (c.kind === "tcp") lines.push(`check ${quote(`tcp ${c.spec}`)} nc -w 1 ${quote(c.service)} ${c.port} -e true`);
+    if (c.kind === "tcp")
+      lines.push(`check ${shellQuote(`tcp ${c.spec}`)} nc -w 1 ${shellQuote(c.service)} ${c.port} -e true`);
     // `timeout` instead of wget's own `-T`, which crashes some busybox builds (Debian's 1.35).
-    else lines.push(`check ${quote(`http ${c.spec}`)} timeout 5 wget -q -O /dev/null ${quote(c.url ?? c.spec)}`);
+    else
+      lines.push(`check ${shellQuote(`http ${c.spec}`)} timeout 5 wget -q -O /dev/null ${shellQuote(c.url ?? c.spec)}`);
   }
   return lines.join("\n");
 }
@@ -127,8 +130,4 @@ export async function runProbes(checks: WaitCheck[], opts: ProbeOptions): Promis
   } finally {
     await opts.engine.removeContainer(id);
   }
-}
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { deepFreeze } from "../core/index.js";
 import { readEnv } from "./env.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import { PLAIN_URL_SOURCE } from "./notifications.js";
@@ -152,12 +153,4 @@ function safePassword(url: string): string {
   } catch {
     return "";
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { isMap } from "yaml";
+import { describeNode, isNullNode, YamlSource } from "../core/index.js";
 import type { ScalarSettings } from "./env.js";
 import type { ConfigProblem } from "./errors.js";
 import { type NamedSlot, readWebhooks } from "./notifications.js";
@@ -16,7 +17,7 @@ import {
   parseStoreUrl,
   RUNNER_ID,
 } from "./values.js";
-import { describe, Reader, type Slot } from "./yaml-reader.js";
+import { Reader, type Slot } from "./yaml-reader.js";
 
 export const ROOT_KEYS = [
   "listen",
@@ -54,33 +55,32 @@ export function readConfigText(
   file: string,
   env: NodeJS.ProcessEnv,
 ): { settings: FileSettings; problems: ConfigProblem[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const reader = new Reader(file, lines, doc);
+  const source = new YamlSource(text);
+  const reader = new Reader(file, source);
   const settings: FileSettings = { tokens: [], repositories: [], registries: [], secrets: [], notifications: [] };
-  let fatal = false;
-  for (const error of doc.errors) {
-    const duplicate = error.code === "DUPLICATE_KEY";
-    fatal ||= !duplicate;
+  for (const issue of source.issues) {
+    // The parser's warnings (an unknown tag, say) do not stop a start-up; the pipeline shows them.
+    if (issue.kind === "warning") continue;
     reader.problems.push({
       file,
-      ...reader.offsetPosition(error.pos[0]),
+      line: issue.line,
+      column: issue.column,
       path: "",
-      code: duplicate ? "SLIPWAY_E_CONFIG_DUPLICATE" : "SLIPWAY_E_CONFIG_SYNTAX",
-      message: duplicate ? "duplicate key: a key may appear only once in a map" : (error.message.split("\n")[0] ?? ""),
+      code: issue.kind === "duplicate-key" ? "SLIPWAY_E_CONFIG_DUPLICATE" : "SLIPWAY_E_CONFIG_SYNTAX",
+      message: issue.message,
     });
   }
   // After a syntax error the tree is a guess; validating it would bury the cause in noise.
-  if (fatal) return { settings, problems: reader.problems };
+  if (source.broken) return { settings, problems: reader.problems };
   // An empty file (or only comments) is a valid "all defaults" configuration.
-  const rootNode = reader.resolve(doc.contents);
-  if (rootNode === null || (isScalar(rootNode) && rootNode.value === null)) return { settings, problems: [] };
+  const rootNode = source.root;
+  if (isNullNode(rootNode)) return { settings, problems: [] };
   const root: Slot = { node: rootNode, path: "" };
   if (!isMap(rootNode)) {
     reader.report(
       root,
       "SLIPWAY_E_CONFIG_TYPE",
-      `the configuration must be a map of keys (listen, repositories, ...), not ${describe(rootNode)}`,
+      `the configuration must be a map of keys (listen, repositories, ...), not ${describeNode(rootNode)}`,
     );
     return { settings, problems: reader.problems };
   }
@@ -93,7 +93,7 @@ export function readConfigText(
     const parsed = parse(value);
     if (parsed.ok) return parsed.value;
     // Reasons that quote the value already say what was found; others get it appended.
-    const got = /"|got /.test(parsed.reason) ? "" : `, got ${describe(slot.node)}`;
+    const got = /"|got /.test(parsed.reason) ? "" : `, got ${describeNode(slot.node)}`;
     return reader.report(slot, "SLIPWAY_E_CONFIG_BAD_VALUE", `invalid ${slot.path}: ${parsed.reason}${got}`);
   };
 

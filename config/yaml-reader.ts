@@ -1,11 +1,13 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
+import { isMap, isScalar, isSeq, type Node } from "yaml";
+import { describeNode, joinPath, type Position, type YamlSource } from "../core/index.js";
 import { didYouMean } from "../pipelines/index.js";
 import type { ConfigErrorCode, ConfigProblem } from "./errors.js";
 
 /**
- * A small schema toolkit over the `yaml` node tree. It works on nodes rather than plain
- * values because every problem must point at the line and column of what is wrong, and it
- * collects problems instead of throwing so that one start-up reports all of them.
+ * The configuration's vocabulary over core's YAML toolkit (`core/yaml-source.ts`, shared with
+ * the pipeline validator): slots and typed reads that report SLIPWAY_E_CONFIG_* problems at
+ * the line and column of what is wrong, collected rather than thrown so that one start-up
+ * reports all of them.
  */
 
 /** A value with where it came from; `key` is its key node when it is a map value. */
@@ -20,22 +22,17 @@ export class Reader {
 
   constructor(
     readonly file: string,
-    private readonly lines: LineCounter,
-    private readonly doc: Document,
+    readonly source: YamlSource,
   ) {}
 
-  offsetPosition(offset: number): { line: number; column: number } {
-    const { line, col } = this.lines.linePos(offset);
-    return { line, column: col };
+  offsetPosition(offset: number): Position {
+    return this.source.offsetPosition(offset);
   }
 
-  /** An empty value (`key:`) has a zero-width range after the line break; point at its key. */
-  position(slot: Slot, atKey = false): { line: number; column: number } {
-    const range = slot.node?.range;
-    if (atKey && slot.key?.range) return this.offsetPosition(slot.key.range[0]);
-    if (range && range[1] > range[0]) return this.offsetPosition(range[0]);
-    if (slot.key?.range) return this.offsetPosition(slot.key.range[0]);
-    return range ? this.offsetPosition(range[0]) : { line: 1, column: 1 };
+  /** At the value, or at its key when asked or when the value is empty (`key:`). */
+  position(slot: Slot, atKey = false): Position {
+    if (atKey && slot.key) return this.source.position(slot.key);
+    return this.source.position(slot.node, slot.key);
   }
 
   report(slot: Slot, code: ConfigErrorCode, message: string, atKey = false): undefined {
@@ -47,25 +44,22 @@ export class Reader {
     return this.report(
       slot,
       "SLIPWAY_E_CONFIG_TYPE",
-      `expected ${expected} for ${slot.path}, got ${describe(slot.node)}`,
+      `expected ${expected} for ${slot.path}, got ${describeNode(slot.node)}`,
     );
   }
 
-  /** Follows `*alias` references so anchors work anywhere. */
   resolve(node: unknown): Node | null {
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
-    return (node as Node | null | undefined) ?? null;
+    return this.source.resolve(node);
   }
 
   /** A map's entries by key; keys outside `allowed` are reported with a hint. */
   map(slot: Slot, allowed: readonly string[]): Map<string, Slot> | undefined {
     if (!isMap(slot.node)) return this.typeError(slot, "a map");
     const entries = new Map<string, Slot>();
-    for (const pair of slot.node.items) {
-      const key = this.resolve(pair.key);
-      const name = isScalar(key) ? String(key.value) : "";
-      const path = slot.path === "" ? name : `${slot.path}.${name}`;
-      const entry: Slot = { node: this.resolve(pair.value), path, key: key ?? undefined };
+    for (const { key, keyNode, value } of this.source.entries(slot.node)) {
+      // A key that is not a plain scalar is unknown by definition; it is reported as `""`.
+      const name = key ?? "";
+      const entry: Slot = { node: value, path: joinPath(slot.path, name), key: keyNode ?? undefined };
       if (!allowed.includes(name)) {
         const where = slot.path === "" ? "the configuration root" : slot.path;
         this.report(
@@ -76,7 +70,6 @@ export class Reader {
         );
         continue;
       }
-      // The YAML parser already reported a repeated key; the first one wins.
       if (!entries.has(name)) entries.set(name, entry);
     }
     return entries;
@@ -106,18 +99,4 @@ export class Reader {
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
     return this.typeError(slot, expected);
   }
-}
-
-/** Human words for a node's type, for "expected X, got Y" messages. */
-export function describe(node: Node | null): string {
-  if (node === null || (isScalar(node) && node.value === null)) return "nothing (null)";
-  if (isMap(node)) return "a map";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) {
-    const v = node.value;
-    if (typeof v === "string") return `a string ("${v.length > 40 ? `${v.slice(0, 37)}...` : v}")`;
-    if (typeof v === "number" || typeof v === "bigint") return `a number (${String(v)})`;
-    if (typeof v === "boolean") return `a boolean (${String(v)})`;
-  }
-  return "an unsupported value";
 }

@@ -12,5 +12,8 @@ export {
   SlipwayError,
   type SlipwayErrorOptions,
 } from "./errors.js";
+export { deepFreeze } from "./freeze.js";
 export { type GlobMatcher, globBase, globStaysInside, nameGlob, pathGlob } from "./glob.js";
+export { shellQuote } from "./shell.js";
 export { readStoreUrl, type StoreLocation, type StoreUrlReading } from "./store-url.js";
+export { describeNode, isNullNode, joinPath, type Position, type YamlIssue, YamlSource } from "./yaml-source.js";

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { isMap, LineCounter, parseDocument } from "yaml";
+import { isMap } from "yaml";
+import { deepFreeze, YamlSource } from "../core/index.js";
 import { readEnvironments } from "./environments.js";
 import { PIPELINE_LIMITS } from "./limits.js";
 import { didYouMean, hasErrors, makeProblem, sortProblems } from "./problems.js";
@@ -31,43 +32,17 @@ export function parsePipeline(text: string, file: string): ParseResult {
     };
     return { ok: false, problems: [problem] };
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    keepSourceTokens: true,
-    prettyErrors: false,
-    uniqueKeys: true,
-  });
-  const c = new Checker(file, lines, doc);
-
-  let fatal = false;
-  const syntaxLines = new Set<number>();
-  for (const error of doc.errors) {
-    const duplicate = error.code === "DUPLICATE_KEY";
-    fatal ||= !duplicate;
-    const at = c.offsetPosition(error.pos[0]);
-    // The parser often reports follow-on errors on the same line; the first one is the cause.
-    if (!duplicate && syntaxLines.has(at.line)) continue;
-    if (!duplicate) syntaxLines.add(at.line);
-    const code = duplicate ? "SLIPWAY_E_PIPELINE_DUPLICATE_KEY" : "SLIPWAY_E_PIPELINE_SYNTAX";
-    const message = duplicate
-      ? "duplicate key: a key may appear only once in a map"
-      : (error.message.split("\n")[0] ?? "invalid YAML");
-    c.report(at, "", code, message);
-  }
-  for (const warning of doc.warnings) {
-    c.report(
-      c.offsetPosition(warning.pos[0]),
-      "",
-      "SLIPWAY_E_PIPELINE_SYNTAX",
-      warning.message.split("\n")[0] ?? "",
-      "warning",
-    );
+  const source = new YamlSource(text);
+  const c = new Checker(file, source);
+  for (const issue of source.issues) {
+    const code = issue.kind === "duplicate-key" ? "SLIPWAY_E_PIPELINE_DUPLICATE_KEY" : "SLIPWAY_E_PIPELINE_SYNTAX";
+    const at = { line: issue.line, column: issue.column };
+    c.report(at, "", code, issue.message, issue.kind === "warning" ? "warning" : "error");
   }
   // After a real syntax error the tree is a guess; validating it would bury the cause in noise.
-  if (fatal) return { ok: false, problems: sortProblems(c.problems) };
+  if (source.broken) return { ok: false, problems: sortProblems(c.problems) };
 
-  if (doc.contents === null) {
+  if (source.doc.contents === null) {
     c.report(
       { line: 1, column: 1 },
       "",
@@ -76,7 +51,7 @@ export function parsePipeline(text: string, file: string): ParseResult {
     );
     return { ok: false, problems: c.problems };
   }
-  const root = c.resolve(doc.contents);
+  const root = source.root;
   if (!isMap(root)) {
     const slot: Slot = { value: root, path: "" };
     c.report(
@@ -162,14 +137,6 @@ function checkReferences(c: Checker, refs: Reference[], builders: Set<string>, e
     const msg = `unknown ${ref.kind} "${ref.name}" in ${ref.slot.path}${didYouMean(ref.name, names)}; ${defined}`;
     c.report(c.slotPosition(ref.slot), ref.slot.path, code, msg);
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** Reads and parses a pipeline file; a missing or unreadable file is a NOT_FOUND problem. */

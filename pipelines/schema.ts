@@ -1,12 +1,12 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
-import { parseDuration } from "../core/index.js";
+import { isMap, isScalar, isSeq, type Node } from "yaml";
+import { describeNode, joinPath, type Position, parseDuration, type YamlSource } from "../core/index.js";
 import { didYouMean, makeProblem, type PipelineErrorCode } from "./problems.js";
 import type { Problem, Severity } from "./types.js";
 
 /**
- * The small schema toolkit the pipeline validator is written in. Validation works on the
- * `yaml` node tree rather than on plain JS values because every problem must point at the
- * line and column of the offending node.
+ * The pipeline's vocabulary over core's YAML toolkit (`core/yaml-source.ts`, shared with the
+ * configuration reader): slots, map views and typed reads that report SLIPWAY_E_PIPELINE_*
+ * problems at the line and column of the offending node.
  */
 
 /** A value together with where it came from: its path and (for map values) its key node. */
@@ -16,36 +16,23 @@ export interface Slot {
   keyNode?: Node;
 }
 
-export interface Position {
-  line: number;
-  column: number;
-}
+export type { Position };
 
-/** Collects problems for one file and turns node offsets into 1-based positions. */
+/** Collects problems for one file; positions and aliases come from its YamlSource. */
 export class Checker {
   readonly problems: Problem[] = [];
 
   constructor(
     readonly file: string,
-    private readonly lines: LineCounter,
-    private readonly doc: Document,
+    readonly source: YamlSource,
   ) {}
 
   offsetPosition(offset: number): Position {
-    const { line, col } = this.lines.linePos(offset);
-    return { line, column: col };
+    return this.source.offsetPosition(offset);
   }
 
-  /**
-   * Where a node starts. An empty value (`key:` with nothing after it) has a zero-width range
-   * that the yaml library places after the line break, so it is reported at its key instead.
-   */
   position(node: Node | null | undefined, fallback?: Node | null): Position {
-    const range = node?.range;
-    if (range && range[1] > range[0]) return this.offsetPosition(range[0]);
-    if (fallback?.range) return this.offsetPosition(fallback.range[0]);
-    if (range) return this.offsetPosition(range[0]);
-    return { line: 1, column: 1 };
+    return this.source.position(node, fallback);
   }
 
   slotPosition(slot: Slot): Position {
@@ -56,31 +43,12 @@ export class Checker {
     this.problems.push(makeProblem({ file: this.file, ...at, path, code, message, severity }));
   }
 
-  /** Follows `*alias` references so anchors can be reused anywhere a value is expected. */
   resolve(node: unknown): Node | null {
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
-    return (node as Node | null | undefined) ?? null;
+    return this.source.resolve(node);
   }
 }
 
-export function joinPath(parent: string, key: string): string {
-  const segment = /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
-  return parent === "" ? segment : `${parent}.${segment}`;
-}
-
-/** Human words for a node's type, for "expected X, got Y" messages. */
-export function describe(node: Node | null): string {
-  if (node === null || (isScalar(node) && node.value === null)) return "nothing (null)";
-  if (isMap(node)) return "a map";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) {
-    const v = node.value;
-    if (typeof v === "string") return `a string ("${v.length > 40 ? `${v.slice(0, 37)}...` : v}")`;
-    if (typeof v === "number" || typeof v === "bigint") return `a number (${String(v)})`;
-    if (typeof v === "boolean") return `a boolean (${String(v)})`;
-  }
-  return "an unsupported value";
-}
+export { joinPath };
 
 /** A YAML mapping seen through the schema: first occurrence of each key, with positions. */
 export class MapView {
@@ -93,23 +61,18 @@ export class MapView {
     /** Where to point when `node` is an empty value with no width of its own. */
     private readonly fallback?: Node,
   ) {
-    if (!isMap(node)) return;
-    for (const pair of node.items) {
-      const keyNode = checker.resolve(pair.key);
-      if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
+    for (const { key, keyNode, value } of checker.source.entries(node)) {
+      if (key === undefined || keyNode === null) {
         const at = checker.position(keyNode, node);
         checker.report(
           at,
           path,
           "SLIPWAY_E_PIPELINE_TYPE",
-          `expected a plain key in ${path || "the root"}, got ${describe(keyNode)}`,
+          `expected a plain key in ${path || "the root"}, got ${describeNode(keyNode)}`,
         );
         continue;
       }
-      const key = String(keyNode.value);
-      // A repeated key was already reported by the YAML parser as DUPLICATE_KEY; keep the first.
-      if (this.entries.has(key)) continue;
-      this.entries.set(key, { value: checker.resolve(pair.value), path: joinPath(path, key), keyNode });
+      this.entries.set(key, { value, path: joinPath(path, key), keyNode });
     }
   }
 
@@ -164,7 +127,7 @@ export function typeError(c: Checker, slot: Slot, expected: string): undefined {
     c.slotPosition(slot),
     slot.path,
     "SLIPWAY_E_PIPELINE_TYPE",
-    `expected ${expected} for ${slot.path}, got ${describe(slot.value)}`,
+    `expected ${expected} for ${slot.path}, got ${describeNode(slot.value)}`,
   );
   return undefined;
 }

@@ -2,10 +2,9 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative, resolve, sep } from "node:path";
-import { XMLParser } from "fast-xml-parser";
 import type { FastifyInstance } from "fastify";
 import { ROUTES, type TestReportJson } from "../../api-schema/index.js";
-import { parseJUnit } from "../../compose/index.js";
+import { parseJUnitReport } from "../../compose/index.js";
 import type { ArtifactRow, Store } from "../../store/index.js";
 import { API_ERROR, sendError } from "./api-errors.js";
 
@@ -53,38 +52,6 @@ function artifactFile(dataDir: string, a: ArtifactRow): string | undefined {
   return file.startsWith(base + sep) ? file : undefined;
 }
 
-const xml = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  isArray: (name) => name === "testcase" || name === "testsuite",
-});
-
-type Node = Record<string, unknown>;
-
-/** Failing test cases (`<failure>` or `<error>` inside `<testcase>`) of one JUnit document. */
-function failuresOf(doc: Node): { name: string; message?: string }[] {
-  const out: { name: string; message?: string }[] = [];
-  const visit = (node: unknown) => {
-    if (!node || typeof node !== "object") return;
-    for (const [key, value] of Object.entries(node as Node)) {
-      if (key !== "testcase") {
-        for (const child of Array.isArray(value) ? value : [value]) visit(child);
-        continue;
-      }
-      for (const tc of value as Node[]) {
-        const failure = (tc.failure ?? tc.error) as Node | string | undefined;
-        if (failure === undefined) continue;
-        const name = [tc.classname, tc.name].filter((p) => typeof p === "string" && p).join(".");
-        const message =
-          typeof failure === "object" && typeof failure.message === "string" ? failure.message : undefined;
-        out.push(message ? { name, message } : { name });
-      }
-    }
-  };
-  visit(doc);
-  return out;
-}
-
 /** Per stage, the counts and failing test names of the JUnit XML artifacts it recorded. */
 export async function testReports(dataDir: string, runId: string, artifacts: ArtifactRow[]): Promise<TestReportJson[]> {
   const byStage = new Map<string, TestReportJson>();
@@ -94,9 +61,9 @@ export async function testReports(dataDir: string, runId: string, artifacts: Art
     if (!file) continue;
     const text = await readFile(file, "utf8").catch(() => "");
     if (!/<testsuites?\b/.test(text)) continue;
-    let counts: ReturnType<typeof parseJUnit>;
+    let parsed: ReturnType<typeof parseJUnitReport>;
     try {
-      counts = parseJUnit(text);
+      parsed = parseJUnitReport(text, a.path);
     } catch {
       continue; // not a JUnit report after all: it stays a plain artifact
     }
@@ -109,14 +76,13 @@ export async function testReports(dataDir: string, runId: string, artifacts: Art
       skipped: 0,
       failures: [],
     };
+    const { counts } = parsed;
     report.tests += counts.tests;
     report.failed += counts.failures;
     report.errors += counts.errors;
     report.skipped += counts.skipped;
     report.passed = Math.max(0, report.tests - report.failed - report.errors - report.skipped);
-    try {
-      report.failures.push(...failuresOf(xml.parse(text) as Node));
-    } catch {}
+    report.failures.push(...parsed.failures);
     byStage.set(a.stage, report);
   }
   return [...byStage.values()];

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { shellQuote, stepContainerSpec, stepScript, WORKSPACE_PATH } from "../../../builders/index.js";
+import { stepContainerSpec, stepScript, WORKSPACE_PATH } from "../../../builders/index.js";
+import { shellQuote } from "../../../core/index.js";
 
 function sh(script: string) {
   return spawnSync("/bin/sh", ["-e", "-c", script], { encoding: "utf8" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ComposeError, parseJUnit, summariseJUnit } from "../../../compose/index.js";
+import { ComposeError, parseJUnit, parseJUnitReport, summariseJUnit } from "../../../compose/index.js";
 
 describe("parseJUnit", () => {
   it("takes the totals of a <testsuites> root", () => {
@@ -125,6 +125,30 @@ describe("parseJUnit through an XML parser", () => {
   it("a <skipped> child and a skipped= attribute do not collide", () => {
     const xml = `<testsuite name="s"><testcase name="a" skipped="no"/><testcase name="b"><skipped message="later"/></testcase></testsuite>`;
     expect(parseJUnit(xml)).toEqual({ tests: 2, failures: 0, errors: 0, skipped: 1 });
+  });
+});
+
+describe("parseJUnitReport (counts and failing cases in one parse)", () => {
+  it("names failing and erroring cases classname.name with their message, nested suites included", () => {
+    const xml = `<testsuites>
+  <testsuite name="outer">
+    <testcase classname="math" name="adds"/>
+    <testcase classname="math" name="divides"><failure message="division by zero &lt;0&gt;">trace</failure></testcase>
+    <testsuite name="inner">
+      <testcase name="boots"><error type="E"/></testcase>
+      <testcase name="later"><skipped/></testcase>
+    </testsuite>
+  </testsuite>
+</testsuites>`;
+    const report = parseJUnitReport(xml, "reports/a.xml");
+    expect(report.counts).toEqual({ tests: 4, failures: 1, errors: 1, skipped: 1 });
+    expect(report.failures).toEqual([{ name: "math.divides", message: "division by zero <0>" }, { name: "boots" }]);
+  });
+
+  it("refuses malformed XML the same way parseJUnit does", () => {
+    expect(() => parseJUnitReport("<testsuite><testcase></testsuite>", "r.xml")).toThrow(
+      /^r\.xml:1:\d+: not well-formed/,
+    );
   });
 });
 
