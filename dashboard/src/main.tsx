@@ -2,6 +2,8 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { call, getToken, setToken } from "./api.js";
 import { AuditPage } from "./pages/audit.js";
+import { EnvironmentPage } from "./pages/environment.js";
+import { EnvironmentsPage } from "./pages/environments.js";
 import { Overview } from "./pages/overview.js";
 import { RunPage } from "./pages/run.js";
 import { SignInPage } from "./pages/signin.js";
@@ -14,9 +16,16 @@ import "./styles.css";
 function Page(props: { path: string }) {
   const run = /^\/runs\/([0-9A-Za-z]+)$/.exec(props.path);
   if (run?.[1]) return <RunPage id={run[1]} />;
+  const env = /^\/environments\/([^/]+)\/([^/]+)$/.exec(props.path);
+  if (env?.[1] && env[2]) {
+    const [repo, name] = [decodeURIComponent(env[1]), decodeURIComponent(env[2])];
+    return <EnvironmentPage key={`${repo}/${name}`} repo={repo} env={name} />;
+  }
   switch (props.path) {
     case "/":
       return <Overview />;
+    case "/environments":
+      return <EnvironmentsPage />;
     case "/trigger":
       return <TriggerPage />;
     case "/audit":
@@ -68,6 +77,7 @@ function App() {
   };
   const nav = [
     ["/", "Pipelines"],
+    ["/environments", "Environments"],
     ...(session.canWrite ? [["/trigger", "Trigger"]] : []),
     ["/audit", "Audit"],
     ...(session.canWrite ? [["/tokens", "Tokens"]] : []),
@@ -86,7 +96,10 @@ function App() {
           <ul>
             {nav.map(([href, label]) => (
               <li key={href}>
-                <Link href={href} aria-current={path === href ? "page" : undefined}>
+                <Link
+                  href={href}
+                  aria-current={path === href || (href !== "/" && path.startsWith(`${href}/`)) ? "page" : undefined}
+                >
                   {label}
                 </Link>
               </li>

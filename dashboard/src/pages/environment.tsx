@@ -1,0 +1,264 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { DeploymentDetailJson, ReplyOf } from "../../../api-schema/index.js";
+import { ApiFailure, call } from "../api.js";
+import { when } from "../format.js";
+import { usePoll } from "../poll.js";
+import { Link } from "../router.js";
+import { useSession } from "../session.js";
+import { Status } from "../status.js";
+import { DeploymentHistory, RolloutProgress } from "./deployments.js";
+
+type EnvStatus = ReplyOf<"environmentStatus">;
+const HISTORY = 30;
+
+/**
+ * Where `rollback` without a version goes, to name it before the user confirms. It mirrors
+ * `rollbackDestination` in deploy/executor.ts (the browser bundle cannot import deploy/): a
+ * paused or interrupted deployment returns to its previous version, otherwise the newest
+ * successful version other than the current one. The daemon decides; this is only the label.
+ */
+export function defaultRollbackTarget(history: DeploymentDetailJson[]): string | undefined {
+  const current = history[0];
+  if (!current) return undefined;
+  if (current.status === "paused" || current.status === "interrupted") return current.previousVersion ?? undefined;
+  return history.find((d) => d.status === "success" && d.version !== current.version)?.version;
+}
+
+/** The rollback (or confirm) the user asked for, shown for a second, explicit confirmation. */
+interface Pending {
+  kind: "rollback" | "confirm";
+  version?: string; // rollback to a named version; none = the daemon's default
+  label: string;
+}
+
+function Confirmation(props: { pending: Pending; environment: string; busy: boolean; go(): void; cancel(): void }) {
+  const go = useRef<HTMLButtonElement>(null);
+  useEffect(() => go.current?.focus(), []);
+  const { pending } = props;
+  return (
+    <div
+      class="notice confirm"
+      role="alertdialog"
+      aria-labelledby="confirm-q"
+      onKeyDown={(e) => {
+        if (e.key === "Escape") props.cancel();
+      }}
+    >
+      <p id="confirm-q">
+        {pending.kind === "rollback"
+          ? `Roll back ${props.environment} to ${pending.label}?`
+          : `Continue the paused rollout of ${props.environment} toward ${pending.label}?`}
+      </p>
+      <button ref={go} type="button" class="danger" disabled={props.busy} onClick={props.go}>
+        {pending.kind === "rollback" ? "Roll back now" : "Confirm now"}
+      </button>{" "}
+      <button type="button" onClick={props.cancel}>
+        Keep as is
+      </button>
+    </div>
+  );
+}
+
+/** The versions a service's containers run (more than one while a rollout replaces them). */
+const versions = (s: EnvStatus["services"][number]) => [...new Set(s.containers.map((c) => c.version ?? "?"))];
+
+function ServicesTable(props: { services: EnvStatus["services"] }) {
+  if (props.services.length === 0) return <p class="muted">No containers running.</p>;
+  return (
+    <div class="table-wrap">
+      <table class="services">
+        <thead>
+          <tr>
+            <th scope="col">Service</th>
+            <th scope="col">Version</th>
+            <th scope="col">Running</th>
+            <th scope="col">Ready</th>
+            <th scope="col">Containers</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.services.map((s) => (
+            <tr key={s.service} data-service={s.service} data-version={s.version ?? ""}>
+              <th scope="row">{s.service}</th>
+              <td class="ref">{s.version ?? (versions(s).length > 1 ? "mixed" : "unknown")}</td>
+              <td class="num">{s.running}</td>
+              <td class="num">{s.ready}</td>
+              <td>
+                <ul class="plain">
+                  {s.containers.map((c) => (
+                    <li key={c.id}>
+                      <code>{c.id.slice(0, 12)}</code> {c.state} {c.health !== "none" && <Status status={c.health} />}
+                      {c.version && c.version !== s.version ? <span class="muted"> {c.version}</span> : null}
+                    </li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * One environment: each service's version and health, the rollout in progress with its
+ * batches, confirm and rollback (signed-in users only), and the deployment history.
+ *
+ * Why it polls: `/api/events` carries run and stage changes only, no deployment events, so this
+ * page reads the environment's status and history itself. Only the open environment page
+ * polls, once a second while a rollout runs (batches end every few seconds) and every five
+ * seconds otherwise (to notice a rollout another runner or the CLI started).
+ */
+export function EnvironmentPage(props: { repo: string; env: string }) {
+  const session = useSession();
+  const [status, setStatus] = useState<EnvStatus | undefined>();
+  const [history, setHistory] = useState<DeploymentDetailJson[]>([]);
+  const [error, setError] = useState("");
+  const [notice, setNotice] = useState("");
+  const [pending, setPending] = useState<Pending | undefined>();
+  const [busy, setBusy] = useState(false);
+  const base = `/api/repos/${encodeURIComponent(props.repo)}/environments/${encodeURIComponent(props.env)}`;
+
+  const load = async () => {
+    const [s, h] = await Promise.all([
+      call("environmentStatus", "GET", base),
+      call("listDeployments", "GET", `${base}/deployments?limit=${HISTORY}`),
+    ]);
+    setStatus(s);
+    setHistory(h.deployments);
+    setError("");
+    return s;
+  };
+  usePoll(
+    () =>
+      load().catch((e: Error) => {
+        setError(e instanceof ApiFailure ? `${e.code}: ${e.message}` : e.message);
+        throw e;
+      }),
+    (s) => (s?.current?.status === "running" || s?.lock ? 1000 : 5000),
+    [base],
+  );
+
+  const act = async (p: Pending) => {
+    setBusy(true);
+    try {
+      const { deployment } =
+        p.kind === "confirm"
+          ? await call("confirmEnvironment", "POST", `${base}/confirm`, {})
+          : await call("rollbackEnvironment", "POST", `${base}/rollback`, p.version ? { version: p.version } : {});
+      setNotice(`${p.kind === "rollback" ? "Rollback" : "Confirmed rollout"} to ${deployment.version} started.`);
+      setPending(undefined);
+      await load();
+    } catch (e) {
+      setError(e instanceof ApiFailure ? `${e.code}: ${e.message}` : (e as Error).message);
+      setPending(undefined);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!status) return error ? <p role="alert">{error}</p> : <p aria-busy="true">Loading…</p>;
+  const current = status.current;
+  const running = current?.status === "running";
+  const target = defaultRollbackTarget(history);
+  const canAct = session.canWrite && !running && !busy;
+  const rollbackTo = (d: DeploymentDetailJson) =>
+    canAct && d.status === "success" && d.version !== current?.version ? (
+      <button
+        type="button"
+        onClick={() => setPending({ kind: "rollback", version: d.version, label: d.version })}
+        title={`Roll back to ${d.version}`}
+      >
+        Roll back here
+      </button>
+    ) : null;
+
+  return (
+    <>
+      <p class="crumbs">
+        <Link href="/environments">Environments</Link> / {props.repo}
+      </p>
+      <h1>
+        {props.env} {current ? <Status status={current.status} /> : <span class="muted">never deployed</span>}
+      </h1>
+      <dl class="facts">
+        <dt>Version</dt>
+        <dd class="ref" data-current-version>
+          {current?.version ?? "–"}
+        </dd>
+        <dt>Last good</dt>
+        <dd class="ref">{status.lastGood ?? "–"}</dd>
+        {current && (
+          <>
+            <dt>Deployed</dt>
+            <dd>
+              {when(current.createdAt)} ({current.trigger}
+              {current.actor ? ` by ${current.actor}` : ""})
+            </dd>
+            <dt>Strategy</dt>
+            <dd>{current.strategy}</dd>
+          </>
+        )}
+        {status.lock && (
+          <>
+            <dt>Lock</dt>
+            <dd>
+              held by {status.lock.holder} until {new Date(status.lock.expiresAt).toLocaleTimeString()}
+            </dd>
+          </>
+        )}
+      </dl>
+      {current?.outcome && current.status !== "success" && <p class="run-error">{current.outcome}</p>}
+      {error && <p role="alert">{error}</p>}
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {session.canWrite && (
+        <fieldset class="actions">
+          <legend class="sr-only">Environment actions</legend>
+          {running && <span class="muted">A rollout is in progress; confirm and rollback wait for it.</span>}
+          {status.actions.includes("confirm") && current && (
+            <button
+              type="button"
+              disabled={!canAct}
+              onClick={() => setPending({ kind: "confirm", label: current.version })}
+            >
+              Confirm
+            </button>
+          )}
+          {target && (
+            <button
+              type="button"
+              class="danger"
+              disabled={!canAct}
+              onClick={() => setPending({ kind: "rollback", label: target })}
+            >
+              Roll back to {target}
+            </button>
+          )}
+        </fieldset>
+      )}
+      {pending && session.canWrite && !running && (
+        <Confirmation
+          pending={pending}
+          environment={props.env}
+          busy={busy}
+          go={() => void act(pending)}
+          cancel={() => setPending(undefined)}
+        />
+      )}
+      {running && current && history[0]?.id === current.id && <RolloutProgress deployment={history[0]} />}
+      <section aria-labelledby="services-h">
+        <h2 id="services-h">Services</h2>
+        <ServicesTable services={status.services} />
+      </section>
+      <section aria-labelledby="history-h">
+        <h2 id="history-h">Deployment history</h2>
+        <DeploymentHistory deployments={history} rollbackTo={session.canWrite ? rollbackTo : undefined} />
+      </section>
+    </>
+  );
+}

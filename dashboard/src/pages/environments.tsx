@@ -1,0 +1,81 @@
+import { useEffect, useState } from "preact/hooks";
+import type { ReplyOf } from "../../../api-schema/index.js";
+import { call } from "../api.js";
+import { when } from "../format.js";
+import { Link } from "../router.js";
+import { Status } from "../status.js";
+
+type Summary = ReplyOf<"listEnvironments">["environments"][number];
+
+export function environmentHref(repository: string, environment: string): string {
+  return `/environments/${encodeURIComponent(repository)}/${encodeURIComponent(environment)}`;
+}
+
+/** Every repository's environments: what each runs now, its last good version, who deploys it. */
+export function EnvironmentsPage() {
+  const [repos, setRepos] = useState<{ name: string; environments: Summary[] | undefined }[]>([]);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    (async () => {
+      const { repositories } = await call("listRepos", "GET", "/api/repos");
+      setRepos(repositories.map((r) => ({ name: r.name, environments: undefined })));
+      await Promise.all(
+        repositories.map(async (r) => {
+          const { environments } = await call(
+            "listEnvironments",
+            "GET",
+            `/api/repos/${encodeURIComponent(r.name)}/environments`,
+          );
+          setRepos((old) => old.map((o) => (o.name === r.name ? { ...o, environments } : o)));
+        }),
+      );
+    })().catch((e: Error) => setError(e.message));
+  }, []);
+  return (
+    <>
+      <h1>Environments</h1>
+      {error && <p role="alert">{error}</p>}
+      {repos.map((r) => (
+        <section key={r.name} class="repo" aria-labelledby={`env-repo-${r.name}`}>
+          <h2 id={`env-repo-${r.name}`}>{r.name}</h2>
+          {r.environments === undefined ? (
+            <p aria-busy="true">Loading…</p>
+          ) : r.environments.length === 0 ? (
+            <p class="muted">No environments in its pipeline.</p>
+          ) : (
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Environment</th>
+                    <th scope="col">Version</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Last good</th>
+                    <th scope="col">Deployed</th>
+                    <th scope="col">Lock</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.environments.map((e) => (
+                    <tr key={e.environment} data-environment={e.environment}>
+                      <th scope="row">
+                        <Link href={environmentHref(e.repository, e.environment)}>{e.environment}</Link>
+                      </th>
+                      <td class="ref">{e.current?.version ?? "–"}</td>
+                      <td>
+                        {e.current ? <Status status={e.current.status} /> : <span class="muted">never deployed</span>}
+                      </td>
+                      <td class="ref">{e.lastGood ?? "–"}</td>
+                      <td>{when(e.current?.createdAt ?? null)}</td>
+                      <td>{e.lock ? `held by ${e.lock.holder}` : ""}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+      ))}
+    </>
+  );
+}
