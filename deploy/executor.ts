@@ -273,12 +273,18 @@ async function carryOut(
 }
 
 function rolloutContext(row: DeploymentRow, opts: ExecutorOptions): RolloutContext {
+  // One batch written at a time, in the order they finish: a first deploy watches every
+  // service at once, and two concurrent inserts would both read the same next `seq` under
+  // PostgreSQL's read committed (a duplicate-key failure of the whole deployment).
+  let written: Promise<unknown> = Promise.resolve();
   return {
     engine: opts.engine,
     log: opts.log ?? (() => {}),
     signal: opts.signal,
-    onBatch: async (batch) => {
-      await opts.records.addBatch(row.id, batch);
+    onBatch: (batch) => {
+      const next = written.then(() => opts.records.addBatch(row.id, batch));
+      written = next.catch(() => {});
+      return next.then(() => {});
     },
   };
 }
