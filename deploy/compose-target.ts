@@ -100,10 +100,13 @@ export class EnvironmentCompose {
     return new EnvironmentCompose({ ...this.target, version, variables }, this.cli, this.composeTarget, this.log);
   }
 
-  async run(cmd: ComposeCommand, what: string): Promise<ComposeExecResult> {
+  /** Runs one compose command; a non-zero exit is a DeployError. `signal` stops the process (a hook's timeout). */
+  async run(cmd: ComposeCommand, what: string, signal?: AbortSignal): Promise<ComposeExecResult> {
     const result = await runCompose(this.cli, this.composeTarget, cmd, {
       env: this.target.variables,
-      onLine: cmd.kind === "up" ? this.log : undefined,
+      // `up` and a hook's `run` are what an operator reads in the deploy log; `config` is not.
+      onLine: cmd.kind === "up" || cmd.kind === "run" ? this.log : undefined,
+      signal,
     });
     if (result.exitCode !== 0) {
       const tail = `${result.out}\n${result.err}`.trim().split("\n").slice(-15).join("\n");

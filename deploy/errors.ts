@@ -35,6 +35,8 @@ export const DEPLOY_ERROR_CODES = {
   SLIPWAY_E_DEPLOY_NO_PREVIOUS:
     "`rollback` without a version, but the environment has no earlier successful deployment.",
   SLIPWAY_E_DEPLOY_UNKNOWN_ENVIRONMENT: "The pipeline file defines no environment of that name.",
+  SLIPWAY_E_DEPLOY_HOOK_FAILED:
+    "A deploy hook failed (non-zero exit, timeout, or no such service): a pre_deploy failure changed nothing; after a post_deploy failure the new version is serving.",
   SLIPWAY_E_DEPLOY_CANCELLED: "The deployment was cancelled; the environment keeps serving what it ran at that moment.",
   SLIPWAY_E_DEPLOY_PROXY:
     "The blue-green proxy could not be created, did not see the new colour's servers up, or refused the switch; traffic stays on the colour that served.",

@@ -40,6 +40,9 @@ export function readServiceSpecs(
   const doc = (parse(configYaml) ?? {}) as { services?: Record<string, Record<string, unknown>> };
   const specs: ServiceSpec[] = [];
   for (const [name, svc] of Object.entries(doc.services ?? {})) {
+    // A service with `profiles:` is inactive: Slipway enables no profile, so `up` never starts
+    // it (a deploy hook's one-off `compose run` may). It is no part of the rollout.
+    if (Array.isArray(svc.profiles) && svc.profiles.length > 0) continue;
     const settings = resolveServiceSettings(name, svc.deploy, env);
     const spec: ServiceSpec = {
       name,

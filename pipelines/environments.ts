@@ -1,5 +1,6 @@
 import { isScalar } from "yaml";
 import { readBlueGreen } from "./blue-green.js";
+import { readHooks } from "./hooks.js";
 import {
   type Checker,
   type MapView,
@@ -39,6 +40,7 @@ const ENV_KEYS = [
   "window",
   "when",
   "blue_green",
+  "hooks",
   ...TWO_PHASE_KEYS,
 ];
 // Canonical keys (the compose spec's names) and Rancher's aliases for three of them.
@@ -109,6 +111,18 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
   const window = windowSlot && readWindow(c, windowSlot);
   const whenSlot = map.get("when");
   const when = whenSlot && readWhen(c, whenSlot);
+  const hooksSlot = map.get("hooks");
+  let hooks = hooksSlot && readHooks(c, hooksSlot);
+  if (hooksSlot && hooks && strategy === "blue-green") {
+    // The blue-green executor has its own smoke step and no hook calls yet: refuse, never skip.
+    c.report(
+      c.position(hooksSlot.keyNode),
+      hooksSlot.path,
+      "SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED",
+      `hooks: are not implemented for strategy "blue-green" yet (use blue_green.smoke for a check of the idle colour)`,
+    );
+    hooks = undefined;
+  }
   const update = get("update", {} as UpdateOverrides, (s) => readUpdate(c, s, "update"));
   const rollback = get("rollback", {} as UpdateOverrides, (s) => readUpdate(c, s, "rollback"));
   const valid =
@@ -130,6 +144,7 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
     ...(window ? { window } : {}),
     ...(when ? { when } : {}),
     ...(blueGreen ? { blueGreen } : {}),
+    ...(hooks ? { hooks } : {}),
   };
 }
 

@@ -124,6 +124,21 @@ export interface EnvironmentDef {
   when?: FlowKind[];
   /** `blue_green:`, present exactly when `strategy` is `blue-green`. */
   blueGreen?: BlueGreenDef;
+  /** `hooks:` (docs/environments.md): commands before and after a deployment. */
+  hooks?: DeployHooks;
+}
+
+/** `hooks.pre_deploy` / `hooks.post_deploy`: one command in a one-off container of a compose service. */
+export interface DeployHook {
+  service: string;
+  /** The argv; a string in the file becomes `sh -c <string>`. */
+  command: string[];
+  timeoutSeconds: number;
+}
+
+export interface DeployHooks {
+  preDeploy?: DeployHook;
+  postDeploy?: DeployHook;
 }
 
 /** How a blue-green environment is reached and switched (see docs/environments.md). */
