@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { localTime } from "../../../pipelines/index.js";
 import type { ApprovalRow, AuditEventRow, RunRow, StageRow } from "../../../store/index.js";
 import { type CliRun, runCli, startCli, TEST_OWNER } from "../../helpers/cli.js";
 import { API_TOKEN, createOrigin, eventually, startTestDaemon } from "../../helpers/serve.js";
@@ -325,21 +326,21 @@ describe("rejection, timeout and windows (in-process daemon)", () => {
   });
 
   it("outside the window a deploy waits; an override deploys at once (audited); the other resumes when it opens", async () => {
-    // A window opening at the next minute but one (UTC), open to midnight.
-    const now = new Date();
-    const start = now.getUTCHours() * 60 + now.getUTCMinutes() + 2;
-    if (start >= 24 * 60 - 5) return; // too close to midnight for a window that opens later today
+    // A window opening at the next minute but one, open to midnight; near midnight UTC the
+    // window is in UTC+12 instead (Etc/GMT-12), so it still opens later the same local day.
+    const zone = localTime("UTC", Date.now()).minute + 2 < 24 * 60 - 5 ? "UTC" : "Etc/GMT-12";
+    const start = localTime(zone, Date.now()).minute + 2;
     const hhmm = `${String(Math.floor(start / 60)).padStart(2, "0")}:${String(start % 60).padStart(2, "0")}`;
-    await using t = await daemonFor([`window: { timezone: UTC, hours: "${hhmm}-24:00" }`]);
+    await using t = await daemonFor([`window: { timezone: ${zone}, hours: "${hhmm}-24:00" }`]);
     const { daemon } = t;
     const first = (await daemon.api<{ run: RunRow }>("POST", "/api/repos/gated/runs", { ref: "develop" })).body.run;
     const parked = await waitForStatus(daemon.url, first.id, "waiting");
     expect(parked.approvals[0]).toMatchObject({ state: "not_required", waitingFor: "window" });
     expect(parked.stages.find((s) => s.name === "deploy-prod")?.detail).toMatch(
-      /outside the deploy window of production \(every day .* UTC\); it opens at/,
+      /outside the deploy window of production \(every day .*\); it opens at/,
     );
     const opensAt = parked.approvals[0]?.windowOpensAt ?? 0;
-    expect(new Date(opensAt).toISOString().slice(11, 16)).toBe(hhmm);
+    expect(localTime(zone, opensAt).minute).toBe(start);
     const closed = await daemon.api<{ error: string }>("POST", `/api/runs/${first.id}/approve`, {});
     expect(closed.status).toBe(409);
     expect(closed.body.error).toBe("SLIPWAY_E_API_WINDOW_CLOSED");
