@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import { describeNode, joinPath, type Position, type YamlSource } from "../core/index.js";
+import { describeNode, joinPath, type Position, YamlFileCheck } from "../core/index.js";
 import { didYouMean } from "../pipelines/index.js";
 import type { ConfigErrorCode, ConfigProblem } from "./errors.js";
 
@@ -17,26 +17,15 @@ export interface Slot {
   readonly key?: Node;
 }
 
-export class Reader {
-  readonly problems: ConfigProblem[] = [];
-
-  constructor(
-    readonly file: string,
-    readonly source: YamlSource,
-  ) {}
-
-  offsetPosition(offset: number): Position {
-    return this.source.offsetPosition(offset);
-  }
-
+/** Collects SLIPWAY_E_CONFIG_* problems for one file (positions and aliases: YamlFileCheck). */
+export class Reader extends YamlFileCheck<ConfigProblem> {
   /** At the value, or at its key when asked or when the value is empty (`key:`). */
-  position(slot: Slot, atKey = false): Position {
-    if (atKey && slot.key) return this.source.position(slot.key);
-    return this.source.position(slot.node, slot.key);
+  slotPosition(slot: Slot, atKey = false): Position {
+    return atKey && slot.key ? this.position(slot.key) : this.position(slot.node, slot.key);
   }
 
   report(slot: Slot, code: ConfigErrorCode, message: string, atKey = false): undefined {
-    this.problems.push({ file: this.file, ...this.position(slot, atKey), path: slot.path, code, message });
+    this.problems.push({ file: this.file, ...this.slotPosition(slot, atKey), path: slot.path, code, message });
     return undefined;
   }
 
@@ -46,10 +35,6 @@ export class Reader {
       "SLIPWAY_E_CONFIG_TYPE",
       `expected ${expected} for ${slot.path}, got ${describeNode(slot.node)}`,
     );
-  }
-
-  resolve(node: unknown): Node | null {
-    return this.source.resolve(node);
   }
 
   /** A map's entries by key; keys outside `allowed` are reported with a hint. */

@@ -16,4 +16,12 @@ export { deepFreeze } from "./freeze.js";
 export { type GlobMatcher, globBase, globStaysInside, nameGlob, pathGlob } from "./glob.js";
 export { shellQuote } from "./shell.js";
 export { readStoreUrl, type StoreLocation, type StoreUrlReading } from "./store-url.js";
-export { describeNode, isNullNode, joinPath, type Position, type YamlIssue, YamlSource } from "./yaml-source.js";
+export {
+  describeNode,
+  isNullNode,
+  joinPath,
+  type Position,
+  YamlFileCheck,
+  type YamlIssue,
+  YamlSource,
+} from "./yaml-source.js";

@@ -112,6 +112,28 @@ export class YamlSource {
   }
 }
 
+/**
+ * What a schema reader of one YAML file holds: its name, its source and the problems found
+ * so far (collected, not thrown, so one pass reports all of them). The pipeline's Checker and
+ * the configuration's Reader extend it with their own problem type and vocabulary.
+ */
+export class YamlFileCheck<P> {
+  readonly problems: P[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly source: YamlSource,
+  ) {}
+
+  position(node: Node | null | undefined, fallback?: Node | null): Position {
+    return this.source.position(node, fallback);
+  }
+
+  resolve(node: unknown): Node | null {
+    return this.source.resolve(node);
+  }
+}
+
 /** Whether a node is absent or an explicit null (`key:`, `key: ~`). */
 export function isNullNode(node: Node | null): boolean {
   return node === null || (isScalar(node) && node.value === null);

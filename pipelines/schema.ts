@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import { describeNode, joinPath, type Position, parseDuration, type YamlSource } from "../core/index.js";
+import { describeNode, joinPath, type Position, parseDuration, YamlFileCheck } from "../core/index.js";
 import { didYouMean, makeProblem, type PipelineErrorCode } from "./problems.js";
 import type { Problem, Severity } from "./types.js";
 
@@ -18,33 +18,14 @@ export interface Slot {
 
 export type { Position };
 
-/** Collects problems for one file; positions and aliases come from its YamlSource. */
-export class Checker {
-  readonly problems: Problem[] = [];
-
-  constructor(
-    readonly file: string,
-    readonly source: YamlSource,
-  ) {}
-
-  offsetPosition(offset: number): Position {
-    return this.source.offsetPosition(offset);
-  }
-
-  position(node: Node | null | undefined, fallback?: Node | null): Position {
-    return this.source.position(node, fallback);
-  }
-
+/** Collects SLIPWAY_E_PIPELINE_* problems for one file (positions and aliases: YamlFileCheck). */
+export class Checker extends YamlFileCheck<Problem> {
   slotPosition(slot: Slot): Position {
     return this.position(slot.value, slot.keyNode);
   }
 
   report(at: Position, path: string, code: PipelineErrorCode, message: string, severity: Severity = "error"): void {
     this.problems.push(makeProblem({ file: this.file, ...at, path, code, message, severity }));
-  }
-
-  resolve(node: unknown): Node | null {
-    return this.source.resolve(node);
   }
 }
 

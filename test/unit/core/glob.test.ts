@@ -57,11 +57,7 @@ describe("pathGlob (workspace paths)", () => {
 
 describe("nameGlob (branch and tag names)", () => {
   it.each([
-    ["v*", "v1.0", true],
-    ["v*", "1.0", false],
-    ["v?.?", "v1.2", true],
-    ["v?.?", "v1.22", false],
-    ["v1.*", "v1x2", false],
+    // `*`, `?` and literal dots are table-tested through pipelines' globMatch (gitflow.test.ts).
     ["release/*", "release/1.2/rc", true],
     ["feature/*", "feature/a", true],
     ["v[12].*", "v2.0", true],
