@@ -35,7 +35,8 @@ export interface RepositoryConfig {
 
 /**
  * What outbound webhooks can be told (docs/notifications.md). `run.fixed` is a run that
- * succeeded where the previous finished run of the same repository and ref failed.
+ * succeeded where the previous finished run of the same repository and ref failed;
+ * `approval.waiting` a run parked before a deploy stage until someone approves it.
  */
 export const NOTIFICATION_EVENTS = [
   "run.started",
@@ -46,6 +47,7 @@ export const NOTIFICATION_EVENTS = [
   "deployment.succeeded",
   "deployment.failed",
   "deployment.rolled_back",
+  "approval.waiting",
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 

@@ -32,6 +32,7 @@ const RUN_EVENTS: Record<string, NotificationEvent> = {
   success: "run.succeeded",
   failed: "run.failed",
   cancelled: "run.cancelled",
+  waiting: "approval.waiting",
 };
 
 /**
@@ -90,7 +91,18 @@ export class Notifier {
     }
     const run = await this.opts.store.getRun(runId);
     if (!run) return;
+    // A run resuming after an approval (or a deploy window) is claimed again: it started already.
+    if (event === "run.started" && run.resumeFromStage) return;
     const stages = await this.opts.store.listStages(runId);
+    if (event === "approval.waiting") {
+      // Waiting for a deploy window (or again, once approved) is not waiting for a person.
+      const gate = run.resumeFromStage
+        ? await this.opts.store.approvals.getGate(run.id, run.resumeFromStage)
+        : undefined;
+      if (gate?.state === "pending" && gate.waitingFor === "approval")
+        await this.notify({ event, run, stages, approval: gate });
+      return;
+    }
     await this.notify({ event, run, stages });
     if (event === "run.succeeded" && (await this.previousFailed(run))) {
       await this.notify({ event: "run.fixed", run, stages });

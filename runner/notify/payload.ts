@@ -1,5 +1,5 @@
 import type { NotificationEvent, WebhookConfig } from "../../config/index.js";
-import type { DeploymentRow, RunRow, StageRow } from "../../store/index.js";
+import type { ApprovalRow, DeploymentRow, RunRow, StageRow } from "../../store/index.js";
 
 /**
  * The body of a notification (docs/notifications.md): Slipway's own JSON, or a Slack
@@ -21,6 +21,17 @@ export interface NotificationFacts {
   run?: RunRow;
   stages?: readonly StageRow[];
   deployment?: DeploymentRow;
+  /** With `approval.waiting`: the gate the run waits at. */
+  approval?: ApprovalRow;
+}
+
+export interface ApprovalPayload {
+  stage: string;
+  environment: string;
+  reason: string | null;
+  requestedAt: number;
+  /** When an undecided approval is rejected (`approval_timeout`), or null. */
+  expiresAt: number | null;
 }
 
 export interface RunPayload {
@@ -70,6 +81,7 @@ export interface JsonPayload {
   repository: string | null;
   run?: RunPayload;
   deployment?: DeploymentPayload;
+  approval?: ApprovalPayload;
 }
 
 export function jsonPayload(facts: NotificationFacts): JsonPayload {
@@ -83,6 +95,17 @@ export function jsonPayload(facts: NotificationFacts): JsonPayload {
     repository,
     ...(facts.run ? { run: runPayload(facts.run, facts.stages ?? []) } : {}),
     ...(facts.deployment ? { deployment: deploymentPayload(facts.deployment) } : {}),
+    ...(facts.approval
+      ? {
+          approval: {
+            stage: facts.approval.stage,
+            environment: facts.approval.environment,
+            reason: facts.approval.reason,
+            requestedAt: facts.approval.requestedAt,
+            expiresAt: facts.approval.expiresAt,
+          },
+        }
+      : {}),
   };
 }
 
@@ -142,6 +165,7 @@ const EMOJI: Record<NotificationEvent, string> = {
   "deployment.succeeded": ":rocket:",
   "deployment.failed": ":rotating_light:",
   "deployment.rolled_back": ":rewind:",
+  "approval.waiting": ":hourglass_flowing_sand:",
 };
 
 const VERB: Record<NotificationEvent, string> = {
@@ -153,6 +177,7 @@ const VERB: Record<NotificationEvent, string> = {
   "deployment.succeeded": "deployed",
   "deployment.failed": "failed to deploy",
   "deployment.rolled_back": "rolled back",
+  "approval.waiting": "waits for approval",
 };
 
 /** Slack mrkdwn treats `&`, `<` and `>` as markup; a ref or an error message must not inject links. */
@@ -168,7 +193,10 @@ export function summary(facts: NotificationFacts): string {
     const head = `${EMOJI[facts.event]} *${e(r.repository)}* run #${r.number} ${VERB[facts.event]}`;
     const where = ` on \`${e(r.ref.replace(/^refs\/(heads|tags)\//, ""))}\` (${r.sha.slice(0, 7)})`;
     const why = facts.event === "run.failed" && r.error ? `: ${e(r.error.split("\n")[0] ?? "")}` : "";
-    return head + where + why;
+    const gate = facts.approval
+      ? ` to deploy to \`${e(facts.approval.environment)}\` (stage \`${e(facts.approval.stage)}\`)`
+      : "";
+    return head + gate + where + why;
   }
   if (facts.deployment) {
     const d = facts.deployment;

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -415,5 +416,91 @@ describe("slipway serve (the CLI): a run a killed daemon left running", () => {
       second.child.kill("SIGTERM");
       await second.done;
     }
+  });
+});
+
+describe("slipway serve: a run waiting for approval", () => {
+  const project = `slipway-notify-gate-${Math.random().toString(36).slice(2, 8)}`;
+  const origin = createOrigin({
+    "slipway.yml": [
+      "name: gated",
+      "builders:",
+      "  box: { image: busybox:latest }",
+      "stages:",
+      "  - name: build",
+      "    builder: box",
+      '    commands: ["echo built"]',
+      "  - { name: deploy-prod, deploy: production }",
+      "environments:",
+      "  production:",
+      "    compose: deploy/compose.yml",
+      `    project: ${project}`,
+      "    strategy: recreate",
+      "    approval: manual",
+      "",
+    ].join("\n"),
+    "deploy/compose.yml": [
+      "services:",
+      "  web:",
+      "    image: busybox:latest",
+      "    init: true",
+      '    command: ["sleep", "3600"]',
+      "",
+    ].join("\n"),
+  });
+  let receiver: Receiver;
+  let daemon: TestDaemon;
+  afterAll(async () => {
+    await daemon?.stop();
+    await receiver?.close();
+    const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`], {
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter(Boolean);
+    if (ids.length > 0) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
+    execFileSync(
+      "sh",
+      ["-c", `docker network ls -q --filter label=com.docker.compose.project=${project} | xargs -r docker network rm`],
+      {
+        stdio: "ignore",
+      },
+    );
+    origin.cleanup();
+  });
+
+  it("sends approval.waiting with the gate, and does not start the run again when it resumes", async () => {
+    receiver = await startReceiver();
+    daemon = await startTestDaemon(
+      [
+        "notifications:",
+        `  - {name: ops, url: '${receiver.url}', events: [run.started, approval.waiting, run.succeeded], format: json}`,
+        `  - {name: chat, url: '${receiver.url}/chat', events: [approval.waiting], format: slack}`,
+        "repositories:",
+        `  - {name: gated, url: '${origin.bare}'}`,
+        "",
+      ].join("\n"),
+    );
+    const { body } = await daemon.api<{ run: RunRow }>("POST", "/api/repos/gated/runs", { ref: "develop" });
+    const runId = body.run.id;
+    await eventually(async () => (receiver.received.length >= 3 ? true : undefined), 60_000, "started and waiting");
+    const json = () =>
+      receiver.received.filter((r) => r.path === "/hook").map((r) => JSON.parse(r.body) as JsonPayload);
+    expect(json().map((e) => e.event)).toEqual(["run.started", "approval.waiting"]);
+    expect(json()[1]).toMatchObject({
+      run: { id: runId, status: "waiting" },
+      approval: { stage: "deploy-prod", environment: "production" },
+    });
+    const slack = JSON.parse(receiver.received.find((r) => r.path === "/hook/chat")?.body ?? "{}") as SlackPayload;
+    expect(slack.text).toMatch(
+      /^:hourglass_flowing_sand: \*gated\* run #1 waits for approval to deploy to `production` \(stage `deploy-prod`\)/,
+    );
+
+    const approved = await daemon.api("POST", `/api/runs/${runId}/approve`, { comment: "ship it" });
+    expect(approved.status).toBeLessThan(300);
+    const { run } = await daemon.waitForRun(runId);
+    expect(run.status).toBe("success");
+    await eventually(async () => (json().length >= 3 ? true : undefined), 30_000, "run.succeeded");
+    expect(json().map((e) => e.event)).toEqual(["run.started", "approval.waiting", "run.succeeded"]);
   });
 });

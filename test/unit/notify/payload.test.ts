@@ -68,6 +68,42 @@ describe("notification payloads", () => {
     expect(Object.keys(JSON.parse(formatBody("slack", facts)))).toEqual(["text", "blocks"]);
   });
 
+  it("approval.waiting: the gate the run waits at", () => {
+    const approval = {
+      runId: "01RUN",
+      stage: "deploy-prod",
+      repository: "shop",
+      environment: "production",
+      state: "pending" as const,
+      waitingFor: "approval" as const,
+      reason: "waiting for approval to deploy to production",
+      requestedAt: 5000,
+      expiresAt: 90000,
+      windowOpensAt: null,
+      decidedBy: null,
+      decidedAt: null,
+      comment: null,
+      windowOverrideBy: null,
+      windowOverrideAt: null,
+    };
+    const waiting: NotificationFacts = {
+      ...facts,
+      event: "approval.waiting",
+      run: { ...run, status: "waiting" as RunRow["status"], ref: "refs/heads/develop", error: null },
+      approval,
+    };
+    expect(jsonPayload(waiting).approval).toEqual({
+      stage: "deploy-prod",
+      environment: "production",
+      reason: "waiting for approval to deploy to production",
+      requestedAt: 5000,
+      expiresAt: 90000,
+    });
+    expect(slackPayload(waiting).text).toBe(
+      ":hourglass_flowing_sand: *shop* run #12 waits for approval to deploy to `production` (stage `deploy-prod`) on `develop` (0123456)",
+    );
+  });
+
   it("deployments: succeeded, failed and rolled back say what runs now", () => {
     const d: DeploymentRow = {
       id: "01DEP",
