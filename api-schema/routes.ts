@@ -35,8 +35,12 @@ const envParams = {
   properties: { repo: text, env: text },
   required: ["repo", "env"],
 } as const;
-/** How long an operation waits for another deployment of the environment to finish (default: refuse at once). */
-const waitSeconds = { type: "integer", minimum: 0, maximum: 900 } as const;
+/**
+ * How long an operation waits for another deployment of the environment to finish (default:
+ * refuse at once). The request is held meanwhile, so the bound stays under the 300 s a fetch
+ * client (undici, the CLI's) waits for response headers.
+ */
+const waitSeconds = { type: "integer", minimum: 0, maximum: 240 } as const;
 const started = { type: "object", properties: { deployment: Deployment }, required: ["deployment"] } as const;
 
 export const ROUTES = {

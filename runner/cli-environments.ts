@@ -167,8 +167,8 @@ async function repositoryOf(client: ApiClient, given: string | undefined): Promi
 
 function waitOf(text: string | undefined): { waitSeconds?: number } {
   if (text === undefined) return {};
-  if (!/^[0-9]{1,4}$/.test(text) || Number(text) > 900) {
-    throw new RunnerError("SLIPWAY_E_CLI_USAGE", `--wait takes seconds from 0 to 900, got ${text}`, {
+  if (!/^[0-9]{1,4}$/.test(text) || Number(text) > 240) {
+    throw new RunnerError("SLIPWAY_E_CLI_USAGE", `--wait takes seconds from 0 to 240, got ${text}`, {
       exitCode: EXIT_USAGE,
     });
   }

@@ -116,6 +116,13 @@ describe("slipway deploy / confirm / rollback / status / history through the dae
       force: true,
     });
     expect([badBody.status, badBody.body.error]).toEqual([400, "SLIPWAY_E_API_BAD_BODY"]);
+    // A wait is bounded below the CLI's fetch header timeout (300 s): the request is held meanwhile.
+    const longWait = await daemon.api<{ error: string }>("POST", "/api/repos/shop/environments/staging/rollback", {
+      waitSeconds: 241,
+    });
+    expect([longWait.status, longWait.body.error]).toEqual([400, "SLIPWAY_E_API_BAD_BODY"]);
+    const cliWait = await cli(daemon.url, "confirm", "staging", "--wait", "241");
+    expect([cliWait.code, /SLIPWAY_E_CLI_USAGE/.test(cliWait.stderr)]).toEqual([2, true]);
     const list = await daemon.api<{ environments: { environment: string; lastGood: string | null }[] }>(
       "GET",
       "/api/repos/shop/environments",
