@@ -2,7 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 
 /** Stage durations span a 1 s lint to an hour-long integration suite. */
 const STAGE_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
-/** Finished-run statuses, exported at 0 from the start so a rate() has a first sample. */
+/** The statuses a run finishes with. */
 const FINISHED = ["success", "failed", "cancelled"] as const;
 const UNEXPECTED_SOURCES = ["unhandledRejection", "uncaughtException", "claim", "run", "api"] as const;
 
@@ -36,12 +36,18 @@ export class Metrics {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.runs = new Counter({
-      name: "slipway_runs_total",
-      help: "Runs finished since the runner started, by final status.",
-      labelNames: ["status"],
-      registers,
-    });
+    // Every label value starts at 0, so a dashboard's rate() has a first sample to work from.
+    const counter = <L extends string>(name: string, help: string, label: L, values: readonly string[]) => {
+      const c = new Counter<L>({ name, help, labelNames: [label], registers });
+      for (const value of values) c.inc({ [label]: value } as Partial<Record<L, string>>, 0);
+      return c;
+    };
+    this.runs = counter(
+      "slipway_runs_total",
+      "Runs finished since the runner started, by final status.",
+      "status",
+      FINISHED,
+    );
     this.stages = new Histogram({
       name: "slipway_stage_duration_seconds",
       help: "Duration of finished stages by stage type.",
@@ -49,18 +55,18 @@ export class Metrics {
       buckets: STAGE_BUCKETS,
       registers,
     });
-    this.deliveries = new Counter({
-      name: "slipway_webhook_deliveries_total",
-      help: "Inbound webhook deliveries by outcome (started, duplicate, ignored, ping, refused, error).",
-      labelNames: ["outcome"],
-      registers,
-    });
-    this.unexpected = new Counter({
-      name: "slipway_unexpected_errors_total",
-      help: "Errors the daemon survived, by source (unhandledRejection, uncaughtException, claim, run, api).",
-      labelNames: ["source"],
-      registers,
-    });
+    this.deliveries = counter(
+      "slipway_webhook_deliveries_total",
+      "Inbound webhook deliveries by outcome (started, duplicate, ignored, ping, refused, error).",
+      "outcome",
+      WEBHOOK_OUTCOMES,
+    );
+    this.unexpected = counter(
+      "slipway_unexpected_errors_total",
+      "Errors the daemon survived, by source (unhandledRejection, uncaughtException, claim, run, api).",
+      "source",
+      UNEXPECTED_SOURCES,
+    );
     // Both gauges come from one read per scrape; the second one reuses the first's answer.
     let pending: ReturnType<QueueReader> | undefined;
     const read = () => {
@@ -85,9 +91,6 @@ export class Metrics {
         this.set((await read()).running);
       },
     });
-    for (const status of FINISHED) this.runs.inc({ status }, 0);
-    for (const outcome of WEBHOOK_OUTCOMES) this.deliveries.inc({ outcome }, 0);
-    for (const source of UNEXPECTED_SOURCES) this.unexpected.inc({ source }, 0);
   }
 
   /** Where the queue gauges read from; set once the store and scheduler exist. */
