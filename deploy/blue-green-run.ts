@@ -16,8 +16,8 @@ export interface BlueGreenContext {
   signal?: AbortSignal;
   /** Called with what each step did and saw (the store records it as the deployment's batches). */
   onBatch?: (batch: BatchInput) => Promise<void>;
-  /** Runs `fn` under the environment's lock if it is free right now (the delayed scale-down); skips it otherwise. */
-  whenUnlocked: (fn: () => Promise<void>) => Promise<void>;
+  /** Runs `fn` under the environment's lock if it is free right now (the delayed scale-down): false when it was not. */
+  whenUnlocked: (fn: () => Promise<void>) => Promise<boolean>;
 }
 
 /** One version of a blue-green environment: both colours' compose, their specs, the proxy. */

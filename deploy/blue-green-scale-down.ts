@@ -13,7 +13,7 @@ const pending = new Map<string, NodeJS.Timeout>();
  * rollback inside the delay, or a deployment to that colour, is never undone by it.
  */
 export async function scaleDown(
-  ctx: { log: (line: string) => void; whenUnlocked: (fn: () => Promise<void>) => Promise<void> },
+  ctx: { log: (line: string) => void; whenUnlocked: (fn: () => Promise<void>) => Promise<boolean> },
   compose: EnvironmentCompose,
   proxy: ColourProxy,
   proxyId: string,
@@ -34,12 +34,22 @@ export async function scaleDown(
     await down();
     return `${step.colour} scaled down`;
   }
-  const timer = setTimeout(() => {
-    pending.delete(project);
-    ctx.whenUnlocked(down).catch((err: Error) => ctx.log(`scale-down of ${project} failed: ${err.message}`));
-  }, step.afterSeconds * 1000);
-  timer.unref();
-  pending.set(project, timer);
+  // Someone else holds the environment (another runner's deployment): try again a little later.
+  const retry = Math.min(step.afterSeconds, 30);
+  const arm = (seconds: number, attempts: number) => {
+    const timer = setTimeout(() => {
+      pending.delete(project);
+      ctx
+        .whenUnlocked(down)
+        .then((ran) => {
+          if (!ran && attempts > 0) arm(retry, attempts - 1);
+        })
+        .catch((err: Error) => ctx.log(`scale-down of ${project} failed: ${err.message}`));
+    }, seconds * 1000);
+    timer.unref();
+    pending.set(project, timer);
+  };
+  arm(step.afterSeconds, 20);
   return `${step.colour} stays up ${step.afterSeconds}s for an instant rollback`;
 }
 

@@ -195,12 +195,24 @@ async function switchBack<O extends BlueGreenOptions>(
   return (await opts.records.updateDeployment(row.id, { status: "success", outcome, finishedAt: Date.now() })) ?? row;
 }
 
-/** Runs `fn` under the environment's lock when it is free now; a running deployment wins (it plans for itself). */
+/**
+ * Runs `fn` under the environment's lock when it is free now; a running deployment wins (it
+ * plans for itself). The lock is taken under a holder of its own: the store's lock is
+ * re-entrant per holder, so under the runner's id it would "succeed" during this runner's own
+ * deployment and then release that deployment's lock.
+ */
 function unlockedRunner<O extends BlueGreenOptions>(target: EnvironmentTarget, opts: O, support: ExecutorSupport<O>) {
   return async (fn: () => Promise<void>) => {
-    await support.withLock(keyOf(target), { ...opts, lockWaitMs: 0 }, fn).catch((err: unknown) => {
-      if (!isDeployError(err, "SLIPWAY_E_DEPLOY_LOCKED")) throw err;
-    });
+    const own = { ...opts, holder: `${opts.holder}/scale-down`, lockWaitMs: 0 };
+    return support
+      .withLock(keyOf(target), own, async () => {
+        await fn();
+        return true;
+      })
+      .catch((err: unknown) => {
+        if (isDeployError(err, "SLIPWAY_E_DEPLOY_LOCKED")) return false;
+        throw err;
+      });
   };
 }
 
@@ -220,7 +232,7 @@ async function carryOut<O extends BlueGreenOptions>(
     onBatch: async (batch) => {
       await opts.records.addBatch(row.id, batch);
     },
-    // The delayed scale-down: skipped (not waited for) when a deployment holds the environment.
+    // The delayed scale-down: retried later (not waited for) when a deployment holds the environment.
     whenUnlocked: unlockedRunner(colours.target, opts, support),
   };
   const result = await runBlueGreen(ctx, colours, phase, planned).catch(async (err: unknown) => {

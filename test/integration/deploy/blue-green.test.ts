@@ -85,23 +85,30 @@ describe("blue-green behind Slipway's proxy", () => {
   it("runs the smoke command before the switch, scales the old colour down after the delay, and rolls back onto it by redeploying", async () => {
     // The smoke command runs in a container of the new colour, with the version in its environment.
     const smoke = `wget -q -O- http://127.0.0.1:8080/version | grep -qx "$SLIPWAY_NEW_VERSION"`;
-    await using env = await BlueGreenEnvironment.create({ blueGreen: `, smoke: '${smoke}', scale_down_after: 1s` });
+    await using env = await BlueGreenEnvironment.create({ blueGreen: `, smoke: '${smoke}', scale_down_after: 3s` });
     const [v1, v2] = [await appImage("v1"), await appImage("v2")];
     await deployVersion(env.target("v1", v1), env.options());
     // A tag whose content is v2 while the deployment calls it "v9": the smoke test catches it.
     const err = await deployVersion(env.target("v9", v2), env.options()).catch((e: unknown) => e);
     expect(isDeployError(err, "SLIPWAY_E_DEPLOY_SMOKE_FAILED")).toBe(true);
     expect(await env.activeColour()).toBe("blue");
+    // While a deployment of this same runner holds the environment, the delayed scale-down
+    // waits: the store's lock is re-entrant per holder, so it must not run under that holder.
     const ok = await deployVersion(env.target("v2", v2), env.options());
     expect(ok).toMatchObject({ status: "success", spec: { colour: "green" } });
+    expect((await env.store.deployments.acquireLock(env.key, "test-runner", 60_000)).acquired).toBe(true);
+    await new Promise((r) => setTimeout(r, 5_000));
     expect(await env.colourImages("blue")).toEqual([v1, v1]);
+    expect((await env.store.deployments.getLock(env.key))?.holder).toBe("test-runner");
+    await env.store.deployments.releaseLock(env.key, "test-runner");
     const deadline = Date.now() + 20_000;
     while ((await env.colourImages("blue")).length > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 250));
     expect(await env.colourImages("blue")).toEqual([]);
     expect(new Set(await sample(await env.url(), 6))).toEqual(new Set(["v2"]));
-    // With blue gone, a rollback deploys v1 to blue again (health, smoke) before switching.
-    const back = await rollbackEnvironment(env.target("v2", v2), env.options());
+    // With blue gone, a rollback deploys v1 to blue again (health, smoke) before switching. The
+    // scale-down may still hold the environment (compose down removes the network last): wait.
+    const back = await rollbackEnvironment(env.target("v2", v2), env.options({ lockWaitMs: 30_000 }));
     expect(back).toMatchObject({ status: "success", version: "v1", trigger: "rollback", spec: { colour: "blue" } });
     const batches = await env.store.deployments.listBatches(back.id);
     expect(batches.map((b) => b.service)).toEqual(["blue/app", "proxy"]);
