@@ -225,12 +225,17 @@ async function carryOut<O extends BlueGreenOptions>(
   support: ExecutorSupport<O>,
 ): Promise<DeploymentRow> {
   for (const c of COLOURS) cancelScaleDown(colours.compose[c].target.project);
+  // One batch written at a time: the health of every service is watched at once, and two
+  // concurrent inserts read the same next `seq` on PostgreSQL (see rolloutContext in executor.ts).
+  let written: Promise<unknown> = Promise.resolve();
   const ctx: BlueGreenContext = {
     engine: opts.engine,
     log: opts.log ?? (() => {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
-    onBatch: async (batch) => {
-      await opts.records.addBatch(row.id, batch);
+    onBatch: (batch) => {
+      const next = written.then(() => opts.records.addBatch(row.id, batch));
+      written = next.catch(() => {});
+      return next.then(() => {});
     },
     // The delayed scale-down: retried later (not waited for) when a deployment holds the environment.
     whenUnlocked: unlockedRunner(colours.target, opts, support),
