@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { call, getToken, setToken } from "./api.js";
+import { ApprovalsPage } from "./pages/approvals.js";
 import { AuditPage } from "./pages/audit.js";
 import { EnvironmentPage } from "./pages/environment.js";
 import { EnvironmentsPage } from "./pages/environments.js";
@@ -24,6 +25,8 @@ function Page(props: { path: string }) {
   switch (props.path) {
     case "/":
       return <Overview />;
+    case "/approvals":
+      return <ApprovalsPage />;
     case "/environments":
       return <EnvironmentsPage />;
     case "/trigger":
@@ -78,6 +81,7 @@ function App() {
   const nav = [
     ["/", "Pipelines"],
     ["/environments", "Environments"],
+    ["/approvals", "Approvals"],
     ...(session.canWrite ? [["/trigger", "Trigger"]] : []),
     ["/audit", "Audit"],
     ...(session.canWrite ? [["/tokens", "Tokens"]] : []),

@@ -19,8 +19,9 @@ function columns(rows: Row[]): string[] {
   return [...pos.entries()].sort((a, b) => a[1] - b[1]).map(([name]) => name);
 }
 
-function RepoTable(props: { repo: string; rows: Row[] }) {
+function RepoTable(props: { repo: string; rows: Row[]; more?: () => Promise<void> }) {
   const cols = columns(props.rows);
+  const [loading, setLoading] = useState(false);
   return (
     <section class="repo" aria-labelledby={`repo-${props.repo}`}>
       <h2 id={`repo-${props.repo}`}>{props.repo}</h2>
@@ -76,6 +77,21 @@ function RepoTable(props: { repo: string; rows: Row[] }) {
           </table>
         </div>
       )}
+      {props.more && (
+        <p class="load-more">
+          <button
+            type="button"
+            disabled={loading}
+            onClick={async () => {
+              setLoading(true);
+              await props.more?.().finally(() => setLoading(false));
+            }}
+          >
+            {loading ? "Loading…" : `Show ${PAGE} older runs`}
+          </button>{" "}
+          <span class="muted">{props.rows.length} shown</span>
+        </p>
+      )}
     </section>
   );
 }
@@ -83,12 +99,31 @@ function RepoTable(props: { repo: string; rows: Row[] }) {
 /**
  * Pipelines overview: per repository the newest runs as rows, stages as columns. One SSE
  * stream (`/api/events`) keeps every row current; a new run is added at the top of its table.
+ * Older runs come a page at a time from the list's keyset cursor (`nextCursor`), so a
+ * repository with thousands of runs renders its first page as fast as one with fifty.
  */
 export function Overview() {
   const [repos, setRepos] = useState<RepositoryJson[]>([]);
   const [rows, setRows] = useState<Map<string, Row>>(new Map());
   const [error, setError] = useState("");
   const [, tick] = useState(0);
+  // Per repository: the cursor of its next older page (absent when the last page was read).
+  const [cursors, setCursors] = useState<Map<string, string>>(new Map());
+
+  const loadPage = async (repository: string, cursor?: string) => {
+    const q = `repository=${encodeURIComponent(repository)}&limit=${PAGE}&include=stages${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const page = await call("listRuns", "GET", `/api/runs?${q}`);
+    const next = new Map<string, Row>();
+    for (const run of page.runs) next.set(run.id, { run, stages: page.stages?.[run.id] ?? [] });
+    // Changes that arrived while the list loaded are newer: keep them.
+    setRows((live) => new Map([...next, ...live]));
+    setCursors((old) => {
+      const copy = new Map(old);
+      if (page.nextCursor) copy.set(repository, page.nextCursor);
+      else copy.delete(repository);
+      return copy;
+    });
+  };
 
   useEffect(() => {
     const ac = new AbortController();
@@ -96,16 +131,7 @@ export function Overview() {
       const { repositories } = await call("listRepos", "GET", "/api/repos");
       setRepos(repositories);
       // Each repository's table shows as soon as its own page of runs arrives.
-      await Promise.all(
-        repositories.map(async (r) => {
-          const q = `repository=${encodeURIComponent(r.name)}&limit=${PAGE}&include=stages`;
-          const page = await call("listRuns", "GET", `/api/runs?${q}`);
-          const next = new Map<string, Row>();
-          for (const run of page.runs) next.set(run.id, { run, stages: page.stages?.[run.id] ?? [] });
-          // Changes that arrived while the list loaded are newer: keep them.
-          setRows((live) => new Map([...next, ...live]));
-        }),
-      );
+      await Promise.all(repositories.map((r) => loadPage(r.name)));
     })().catch((e: Error) => setError(e.message));
     streamEvents(
       "/api/events",
@@ -124,18 +150,26 @@ export function Overview() {
     };
   }, []);
 
+  // Every loaded row of the repository: the first page, the older pages asked for, and runs
+  // that started since (live), newest first.
   const byRepo = (name: string) =>
-    [...rows.values()]
-      .filter((r) => r.run.repository === name)
-      .sort((a, b) => b.run.number - a.run.number)
-      .slice(0, PAGE);
+    [...rows.values()].filter((r) => r.run.repository === name).sort((a, b) => b.run.number - a.run.number);
 
   return (
     <>
       <h1>Pipelines</h1>
       {error && <p role="alert">{error}</p>}
       {repos.map((r) => (
-        <RepoTable key={r.name} repo={r.name} rows={byRepo(r.name)} />
+        <RepoTable
+          key={r.name}
+          repo={r.name}
+          rows={byRepo(r.name)}
+          more={
+            cursors.has(r.name)
+              ? () => loadPage(r.name, cursors.get(r.name)).catch((e: Error) => setError(e.message))
+              : undefined
+          }
+        />
       ))}
     </>
   );

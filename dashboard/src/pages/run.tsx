@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ReplyOf, RunEventJson, StageJson } from "../../../api-schema/index.js";
 import { ApiFailure, call, download, streamEvents } from "../api.js";
+import { ApprovalGate } from "../approval-gate.js";
 import { duration, runDuration, shortRef, when } from "../format.js";
 import { LogView, lineFromHash } from "../log-view.js";
 import { navigate } from "../router.js";
@@ -20,7 +21,8 @@ function Actions(props: { detail: Detail; onError(msg: string): void }) {
   const [from, setFrom] = useState("");
   const [busy, setBusy] = useState(false);
   if (!session.canWrite) return null;
-  const active = run.status === "queued" || run.status === "running";
+  // A waiting run (parked before a deploy) can be cancelled, not retried (the API refuses).
+  const active = run.status === "queued" || run.status === "running" || run.status === "waiting";
   const act = async (fn: () => Promise<void>) => {
     setBusy(true);
     try {
@@ -160,6 +162,17 @@ export function RunPage(props: { id: string }) {
       {run.error && <p class="run-error">{run.error}</p>}
       {error && <p role="alert">{error}</p>}
       <Actions detail={detail} onError={setError} />
+      {run.status === "waiting" &&
+        detail.approvals
+          .filter((g) => g.waitingFor !== null)
+          .map((g) => (
+            <ApprovalGate
+              key={g.stage}
+              run={run}
+              gate={g}
+              onDecided={(r) => setDetail((d) => (d ? { ...d, run: r } : d))}
+            />
+          ))}
       <nav aria-label="stages" class="stages">
         <ol>
           {[
