@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { type Document, isMap, isSeq, type Node } from "yaml";
+import { YamlSource } from "../core/index.js";
 import { containPath, repoRelative } from "../engine/index.js";
 import { ComposeError } from "./errors.js";
 import type { PositionedFile } from "./positioned-file.js";
@@ -59,14 +60,12 @@ export async function readPositioned(checkout: string, abs: string): Promise<Pos
   const text = await readFile(abs, "utf8").catch((err: NodeJS.ErrnoException) => {
     throw new ComposeError("SLIPWAY_E_COMPOSE_FILE", `cannot read compose file ${shown} (${err.code ?? "error"})`);
   });
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false });
-  const error = doc.errors[0];
-  if (error) {
-    const pos = lineCounter.linePos(error.pos[0]);
+  const source = new YamlSource(text, { compose: true });
+  const { doc, firstError } = source;
+  if (firstError) {
     throw new ComposeError(
       "SLIPWAY_E_COMPOSE_FILE",
-      `${shown}:${pos.line}:${pos.col}: not valid YAML: ${error.message.split("\n")[0]}`,
+      `${shown}:${firstError.line}:${firstError.column}: not valid YAML: ${firstError.message}`,
     );
   }
   const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
@@ -74,8 +73,8 @@ export async function readPositioned(checkout: string, abs: string): Promise<Pos
     for (let n = path.length; n >= 0; n--) {
       const offset = offsetOf(doc, path.slice(0, n));
       if (offset !== undefined) {
-        const pos = lineCounter.linePos(offset);
-        return `${shown}:${pos.line}:${pos.col}`;
+        const pos = source.offsetPosition(offset);
+        return `${shown}:${pos.line}:${pos.column}`;
       }
     }
     return `${shown}:1:1`;

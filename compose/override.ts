@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
-import { isMap, isScalar, LineCounter, parseDocument, stringify, type YAMLMap } from "yaml";
+import { isMap, isScalar, stringify, type YAMLMap } from "yaml";
+import { YamlSource } from "../core/index.js";
 import { ComposeError, type ComposePosition } from "./errors.js";
 import { rewritePort } from "./ports.js";
 
@@ -43,18 +44,17 @@ type Dict = Record<string, unknown>;
 
 /** Builds the complete compose file of one test stack from the user's file (pure). */
 export function buildOverride(opts: StackFileOptions): StackFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(opts.source, { lineCounter, merge: true, prettyErrors: false });
-  const firstError = doc.errors[0];
+  const source = new YamlSource(opts.source, { compose: true });
+  const { doc, firstError } = source;
   if (firstError) {
-    const pos = lineCounter.linePos(firstError.pos[0]);
+    const { line, column } = firstError;
     throw new ComposeError(
       "SLIPWAY_E_COMPOSE_FILE",
-      `${opts.file}:${pos.line}:${pos.col}: not valid YAML: ${firstError.message.split("\n")[0]}`,
-      { position: { file: opts.file, line: pos.line, column: pos.col } },
+      `${opts.file}:${line}:${column}: not valid YAML: ${firstError.message}`,
+      { position: { file: opts.file, line, column } },
     );
   }
-  rejectContainerNames(doc.contents, opts.file, lineCounter);
+  rejectContainerNames(doc.contents, opts.file, source);
   const root = doc.toJS({ maxAliasCount: -1 }) as unknown;
   if (!isDict(root) || !isDict(root.services) || Object.keys(root.services).length === 0) {
     throw new ComposeError(
@@ -110,7 +110,7 @@ export function buildOverride(opts: StackFileOptions): StackFile {
 }
 
 /** `container_name` makes two copies of a stack collide: refuse it, pointing at the line. */
-function rejectContainerNames(contents: unknown, file: string, lineCounter: LineCounter): void {
+function rejectContainerNames(contents: unknown, file: string, source: YamlSource): void {
   if (!isMap(contents)) return;
   const services = contents.get("services", true);
   if (!isMap(services)) return;
@@ -119,12 +119,12 @@ function rejectContainerNames(contents: unknown, file: string, lineCounter: Line
     for (const item of pair.value.items) {
       if (!isScalar(item.key) || item.key.value !== "container_name") continue;
       const service = String(isScalar(pair.key) ? pair.key.value : pair.key);
-      const pos = lineCounter.linePos(item.key.range?.[0] ?? 0);
-      const position: ComposePosition = { file, line: pos.line, column: pos.col };
+      const pos = source.offsetPosition(item.key.range?.[0] ?? 0);
+      const position: ComposePosition = { file, ...pos };
       const value = isScalar(item.value) ? String(item.value.value) : "";
       throw new ComposeError(
         "SLIPWAY_E_COMPOSE_CONTAINER_NAME",
-        `${file}:${pos.line}:${pos.col}: service "${service}" sets container_name "${value}", but a test stack runs ` +
+        `${file}:${pos.line}:${pos.column}: service "${service}" sets container_name "${value}", but a test stack runs ` +
           `as several isolated copies at once and container names are global to the engine. Remove container_name; ` +
           `other services reach it by its service name "${service}".`,
         { service, position },

@@ -31,12 +31,14 @@ export class YamlSource {
   readonly broken: boolean;
   private readonly lines = new LineCounter();
 
-  constructor(text: string) {
+  /** `compose: true` reads a compose file as compose does: `<<:` merge keys apply. */
+  constructor(text: string, opts: { compose?: boolean } = {}) {
     this.doc = parseDocument(text, {
       lineCounter: this.lines,
       keepSourceTokens: true,
       prettyErrors: false,
       uniqueKeys: true,
+      merge: opts.compose === true,
     });
     let broken = false;
     const syntaxLines = new Set<number>();
@@ -84,6 +86,11 @@ export class YamlSource {
   resolve(node: unknown): Node | null {
     if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
     return (node as Node | null | undefined) ?? null;
+  }
+
+  /** The first error (a syntax error or a repeated key), for a reader that stops at the first. */
+  get firstError(): YamlIssue | undefined {
+    return this.issues.find((issue) => issue.kind !== "warning");
   }
 
   /** The document's top node, aliases followed; null for an empty file. */

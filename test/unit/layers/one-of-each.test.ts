@@ -43,11 +43,7 @@ describe("one of each (issue 8)", () => {
       /function readStoreUrl\b|["'`]sqlite:["'`]\)|protocol === ["']postgres/,
       ["core/store-url.ts"],
     ],
-    [
-      "YAML offset → line/column",
-      /\.linePos\(|new LineCounter\(/,
-      ["compose/compose-policy.ts", "compose/override.ts", "core/yaml-source.ts"],
-    ],
+    ["YAML offset → line/column", /\.linePos\(|new LineCounter\(/, ["core/yaml-source.ts"]],
     ["'got X' wording of YAML nodes", /function describe(Node)?\(node/, ["core/yaml-source.ts"]],
     ["picomatch", /from "picomatch"/, ["core/glob.ts"]],
     ["fast-xml-parser", /from "fast-xml-parser"/, ["compose/junit.ts"]],
