@@ -248,22 +248,30 @@ export function rollbackDestination(
 }
 
 /**
- * Marks deployments left `running` by a runner that died (its lease expired, or it is this
- * runner restarted) as `interrupted`: the environment keeps serving whatever mix of old and
- * new containers was up, and `confirm` or `rollback` finishes the job.
+ * Marks deployments left `running` by a runner that died as `interrupted`: the environment
+ * keeps serving whatever mix of old and new containers was up, and `confirm` or `rollback`
+ * finishes the job. A deployment is dead when its environment's lock is gone or its lease
+ * expired, or when a newer deployment of the environment is running (one at a time). At
+ * start-up `holder` is this runner: its own locks are a previous life's. Without `holder`
+ * (the daemon's environment operations, at any time) only those facts count, so a live
+ * deployment, which always holds a live lease, is never touched.
  */
-export async function recoverInterrupted(records: DeploymentStore, holder: string): Promise<DeploymentRow[]> {
+export async function recoverInterrupted(records: DeploymentStore, holder?: string): Promise<DeploymentRow[]> {
   const recovered: DeploymentRow[] = [];
-  for (const row of await records.listDeploymentsByStatus("running")) {
+  const running = await records.listDeploymentsByStatus("running");
+  const newest = new Map(running.map((r) => [`${r.repository}/${r.environment}`, r.id]));
+  for (const row of running) {
     const key = { repository: row.repository, environment: row.environment };
     const lock = await records.getLock(key);
-    if (lock && lock.holder !== holder && lock.expiresAt > Date.now()) continue;
+    const live = lock !== undefined && lock.expiresAt > Date.now() && lock.holder !== holder;
+    const superseded = newest.get(`${row.repository}/${row.environment}`) !== row.id;
+    if (live && !superseded) continue;
     const updated = await records.updateDeployment(row.id, {
       status: "interrupted",
       outcome:
         "the runner stopped mid-deployment; the environment kept serving; run `slipway confirm` or `slipway rollback`",
     });
-    if (lock) await records.releaseLock(key, lock.holder);
+    if (lock && !live) await records.releaseLock(key, lock.holder);
     if (updated) recovered.push(updated);
   }
   return recovered;

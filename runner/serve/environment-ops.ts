@@ -6,6 +6,7 @@ import {
   type EnvironmentTarget,
   type ExecutorOptions,
   readEnvironmentStatus,
+  recoverInterrupted,
   rollbackDestination,
   rollbackEnvironment,
   type ServiceStatus,
@@ -61,6 +62,7 @@ export class EnvironmentOps {
 
   /** Environments the newest pipeline of the repository defines, and any deployed before. */
   async list(repo: RepositoryConfig): Promise<EnvironmentSummary[]> {
+    await this.tidy();
     const names = new Set(await this.deps.store.deployments.listDeployedEnvironments(repo.name));
     for (const name of await this.definedEnvironments(repo)) names.add(name);
     return Promise.all([...names].sort().map((name) => this.summary({ repository: repo.name, environment: name })));
@@ -70,6 +72,7 @@ export class EnvironmentOps {
     repo: RepositoryConfig,
     environment: string,
   ): Promise<EnvironmentSummary & { services: ServiceStatus[] }> {
+    await this.tidy();
     const key = { repository: repo.name, environment };
     const history = await this.deps.store.deployments.listDeployments(key, HISTORY_DEPTH);
     const services = await readEnvironmentStatus(this.deps.engine, key, history);
@@ -101,6 +104,7 @@ export class EnvironmentOps {
 
   /** `confirm ENV`: continues a paused or interrupted deployment toward its version. */
   async confirm(repo: RepositoryConfig, environment: string, req: OperationRequest): Promise<DeploymentRow> {
+    await this.tidy();
     const key = { repository: repo.name, environment };
     const paused = await this.deps.store.deployments.latestDeployment(key, ["paused", "interrupted", "running"]);
     if (!paused || paused.status === "running") {
@@ -121,6 +125,7 @@ export class EnvironmentOps {
     version: string | undefined,
     req: OperationRequest,
   ): Promise<DeploymentRow> {
+    await this.tidy();
     const key = { repository: repo.name, environment };
     const history = await this.deps.store.deployments.listDeployments(key, HISTORY_DEPTH);
     const { to } = rollbackDestination(history, version);
@@ -193,6 +198,19 @@ export class EnvironmentOps {
       this.inflight.add(settled);
       void settled.finally(() => this.inflight.delete(settled));
     });
+  }
+
+  /**
+   * A runner sharing the store that died mid-deployment and never restarted leaves its
+   * deployment `running`; once its lease expired it is recorded `interrupted` here, so
+   * `status` shows it and `confirm` / `rollback` take it, without waiting for that restart.
+   */
+  private async tidy(): Promise<void> {
+    for (const d of await recoverInterrupted(this.deps.store.deployments)) {
+      this.deps.log(
+        `${d.repository}/${d.environment}: deployment ${d.id} of ${d.version} was abandoned by its runner: interrupted`,
+      );
+    }
   }
 
   private async summary(key: EnvironmentKey, history?: DeploymentRow[]): Promise<EnvironmentSummary> {

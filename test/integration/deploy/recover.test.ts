@@ -29,4 +29,31 @@ describe("restart after a runner died mid-deployment", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("at any time (no holder): an expired lease or a newer running deployment is dead, a live lease is not", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "slipway-recover-"));
+    const store = await openStore(undefined, { dataDir: dir });
+    try {
+      const records = store.deployments;
+      // staging: a runner elsewhere died (lease expired), nobody restarted it.
+      const dead = await records.createDeployment({ ...KEY, version: "v2", strategy: "rolling", trigger: "api" });
+      await records.acquireLock(KEY, "dead-runner", 1, dead.id);
+      // production: a live deployment of this very daemon, and an older one a dead runner left behind.
+      const prod = { ...KEY, environment: "production" };
+      const older = await records.createDeployment({ ...prod, version: "v6", strategy: "rolling", trigger: "stage" });
+      const live = await records.createDeployment({ ...prod, version: "v7", strategy: "rolling", trigger: "api" });
+      await records.acquireLock(prod, "this-runner", 60_000, live.id);
+      await new Promise((r) => setTimeout(r, 10));
+      const recovered = await recoverInterrupted(records);
+      expect(recovered.map((d) => d.id).sort()).toEqual([dead.id, older.id].sort());
+      expect(await records.getLock(KEY)).toBeUndefined();
+      expect((await records.getDeployment(live.id))?.status).toBe("running");
+      expect((await records.getLock(prod))?.holder).toBe("this-runner");
+      // Nothing more to do the second time.
+      expect(await recoverInterrupted(records)).toEqual([]);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
