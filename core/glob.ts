@@ -12,9 +12,11 @@ import picomatch from "picomatch";
  */
 export type GlobMatcher = (text: string) => boolean;
 
-const PATH_OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, windows: false } as const;
+// `posix: true` makes `[!abc]` a negated class as in sh; without it picomatch 4.0.x reads the
+// `!` as a member, inverting the match (micromatch/picomatch#187, fixed upstream by #196).
+const PATH_OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, posix: true, windows: false };
 // `bash: true` is picomatch's "a single star is a globstar": exactly the flat-name rule.
-const NAME_OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, bash: true, windows: false };
+const NAME_OPTIONS: picomatch.PicomatchOptions = { ...PATH_OPTIONS, bash: true };
 
 export function pathGlob(pattern: string): GlobMatcher {
   const match = picomatch(normalizePathGlob(pattern), PATH_OPTIONS);

@@ -21,6 +21,9 @@ describe("pathGlob (workspace paths)", () => {
     ["reports/[abc].xml", "reports/d.xml", false],
     ["reports/shard-[0-9].xml", "reports/shard-7.xml", true],
     ["reports/shard-[^0-9].xml", "reports/shard-7.xml", false],
+    // sh's negation: picomatch 4.0.x inverts it unless asked for POSIX (picomatch#187).
+    ["reports/shard-[!0-9].xml", "reports/shard-7.xml", false],
+    ["reports/shard-[!0-9].xml", "reports/shard-x.xml", true],
     ["reports/*.xml", "reports/.hidden.xml", true],
     // `!` selects literally: a pattern never turns into "everything but".
     ["!reports/*.xml", "out/a.xml", false],
@@ -63,6 +66,8 @@ describe("nameGlob (branch and tag names)", () => {
     ["v[12].*", "v2.0", true],
     ["v[12].*", "v3.0", false],
     ["{main,master}", "master", true],
+    ["v[!0].*", "v0.1", false],
+    ["v[!0].*", "v1.1", true],
   ])("%s ~ %s = %s", (pattern, text, expected) => {
     expect(nameGlob(pattern)(text)).toBe(expected);
   });
