@@ -1,5 +1,9 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  DEPLOYMENT_STATUS_VALUES,
+  DEPLOYMENT_TRIGGER_VALUES,
+  Deployment,
+  DeploymentBatch,
   FLOW_KIND_VALUES,
   type FromSchema,
   RUN_STATUS_VALUES,
@@ -10,7 +14,17 @@ import {
   TRIGGER_VALUES,
 } from "../../../api-schema/index.js";
 import { FLOW_KINDS } from "../../../pipelines/index.js";
-import { RUN_STATUSES, RUN_TRIGGERS, type RunRow, STAGE_STATUSES, type StageRow } from "../../../store/index.js";
+import {
+  type BatchRow,
+  DEPLOYMENT_STATUSES,
+  DEPLOYMENT_TRIGGERS,
+  type DeploymentRow,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+  type RunRow,
+  STAGE_STATUSES,
+  type StageRow,
+} from "../../../store/index.js";
 
 describe("api-schema: the API's schemas agree with the store and the pipelines", () => {
   it("enums list exactly the store's and the pipelines' values", () => {
@@ -68,5 +82,47 @@ describe("api-schema: the API's schemas agree with the store and the pipelines",
       required: ["a"],
     } as const;
     expectTypeOf<FromSchema<typeof s>>().toEqualTypeOf<{ a: string | null; b?: number }>();
+  });
+});
+
+describe("api-schema: deployments agree with the store's rows", () => {
+  it("statuses, triggers and every field but the internal spec", () => {
+    expect([...DEPLOYMENT_STATUS_VALUES]).toEqual([...DEPLOYMENT_STATUSES]);
+    expect([...DEPLOYMENT_TRIGGER_VALUES]).toEqual([...DEPLOYMENT_TRIGGERS]);
+    const row: Record<Exclude<keyof DeploymentRow, "spec">, true> = {
+      id: true,
+      repository: true,
+      environment: true,
+      version: true,
+      previousVersion: true,
+      strategy: true,
+      trigger: true,
+      actor: true,
+      runId: true,
+      rollbackOf: true,
+      status: true,
+      outcome: true,
+      rollbackReason: true,
+      createdAt: true,
+      updatedAt: true,
+      finishedAt: true,
+    };
+    expect(Object.keys(Deployment.properties).sort()).toEqual(Object.keys(row).sort());
+    expect([...Deployment.required].sort()).toEqual(Object.keys(row).sort());
+    const batch: Record<keyof BatchRow, true> = {
+      deploymentId: true,
+      seq: true,
+      phase: true,
+      service: true,
+      batch: true,
+      batches: true,
+      added: true,
+      removed: true,
+      status: true,
+      health: true,
+      startedAt: true,
+      finishedAt: true,
+    };
+    expect(Object.keys(DeploymentBatch.properties).sort()).toEqual(Object.keys(batch).sort());
   });
 });
