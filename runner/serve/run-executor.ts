@@ -1,7 +1,7 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config, RepositoryConfig } from "../../config/index.js";
-import { type Engine, extractArchive } from "../../engine/index.js";
+import type { Engine } from "../../engine/index.js";
 import { formatProblem, PIPELINE_LIMITS, parsePipeline } from "../../pipelines/index.js";
 import { createMasker } from "../../secrets/index.js";
 import type { DeploymentStore, RunRow, Store } from "../../store/index.js";

@@ -63,7 +63,12 @@ async function watchEvents(url: string, until: (msg: { run: RunRow }) => boolean
 describe("slipway serve: dashboard API (artifacts, test reports, audit, tokens, events, schemas, OpenAPI)", () => {
   let origin: ReturnType<typeof createOrigin>;
   let daemon: TestDaemon;
-  let run: RunRow;
+  let run: RunRow | undefined;
+  /** The finished develop run: the events test's, or (when a test runs alone) one made for it. */
+  async function finishedRun(): Promise<RunRow> {
+    if (!run) run = (await daemon.api<{ run: RunRow }>("POST", "/api/repos/dash/runs", { ref: "develop" })).body.run;
+    return (await daemon.waitForRun(run.id)).run;
+  }
 
   beforeAll(async () => {
     origin = createOrigin({ "slipway.yml": PIPELINE });
@@ -78,9 +83,10 @@ describe("slipway serve: dashboard API (artifacts, test reports, audit, tokens, 
     const watcher = await watchEvents(daemon.url, (m) => m.run.status === "success");
     const res = await daemon.api<{ run: RunRow }>("POST", "/api/repos/dash/runs", { ref: "develop" });
     expect(res.status).toBe(201);
-    run = res.body.run;
+    const started = res.body.run;
+    run = started;
     const seen = await watcher.done;
-    const mine = seen.filter((m) => m.run.id === run.id).map((m) => m.run.status);
+    const mine = seen.filter((m) => m.run.id === started.id).map((m) => m.run.status);
     // Bursts are coalesced into the run's current row, so `queued` may already read `running`.
     expect(["queued", "running"]).toContain(mine[0]);
     expect(mine).toContain("running");
@@ -88,6 +94,7 @@ describe("slipway serve: dashboard API (artifacts, test reports, audit, tokens, 
   });
 
   it("records a build stage's artifacts with size and SHA-256, downloadable by id", async () => {
+    const run = await finishedRun();
     const detail = await daemon.waitForRun(run.id);
     const body = detail as unknown as {
       artifacts: { id: number; stage: string; path: string; size: number; sha256: string }[];
@@ -107,6 +114,7 @@ describe("slipway serve: dashboard API (artifacts, test reports, audit, tokens, 
   });
 
   it("summarises JUnit artifacts: counts and failing test names", async () => {
+    const run = await finishedRun();
     const res = await daemon.api<{ tests: unknown[] }>("GET", `/api/runs/${run.id}`);
     expect(res.body.tests).toEqual([
       {
@@ -122,6 +130,7 @@ describe("slipway serve: dashboard API (artifacts, test reports, audit, tokens, 
   });
 
   it("tokens: created (shown once), usable, listed without the secret, revoked, audited", async () => {
+    const run = await finishedRun();
     const anon = await daemon.api<ApiError>("POST", "/api/tokens", { name: "ci-bot" }, null);
     expect(anon.status).toBe(401);
     const list0 = await daemon.api<ApiError>("GET", "/api/tokens", undefined, null);
@@ -212,6 +221,7 @@ describe("slipway serve: dashboard API (artifacts, test reports, audit, tokens, 
   });
 
   it("serves the dashboard (or its build hint) at / and JSON 404s under /api", async () => {
+    const run = await finishedRun();
     const page = await fetch(`${daemon.url}/runs/${run.id}`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
