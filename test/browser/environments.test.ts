@@ -106,7 +106,8 @@ describe.skipIf(!browserAvailable())("environments pages in chromium against a r
         { kind: "down", stopTimeoutSeconds: 1 },
         { env: { IMAGE: "busybox:latest" } },
       ).catch(() => {});
-      for (const t of ["develop-1", "develop-2", "develop"]) await engine.removeImage(`${IMAGE}:${t}`).catch(() => {});
+      for (const t of ["develop-1", "develop-2", "develop-3", "develop"])
+        await engine.removeImage(`${IMAGE}:${t}`).catch(() => {});
       origin.cleanup();
     }
   });
@@ -147,7 +148,8 @@ describe.skipIf(!browserAvailable())("environments pages in chromium against a r
     await page.getByRole("button", { name: "Roll back to develop-1", exact: true }).click();
     const dialog = page.getByRole("alertdialog");
     await dialog.getByText("Roll back staging to develop-1?").waitFor();
-    // Escape keeps things as they are; nothing was sent.
+    // The question has the focus; Escape keeps things as they are, and nothing was sent.
+    await expect.poll(() => page.evaluate("document.activeElement?.textContent")).toBe("Roll back now");
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
     expect(
@@ -159,7 +161,7 @@ describe.skipIf(!browserAvailable())("environments pages in chromium against a r
     await page.keyboard.press("Enter");
     await page.getByRole("status").getByText("Rollback to develop-1 started.").waitFor();
 
-    const newest = page.locator("table.history tbody").first();
+    const newest = page.locator("table.history > tbody").first();
     await eventually(
       async () => ((await newest.getAttribute("data-status")) === "success" ? true : undefined),
       120_000,
@@ -196,6 +198,56 @@ describe.skipIf(!browserAvailable())("environments pages in chromium against a r
     await page.screenshot({ path: screenshotPath("environment"), fullPage: true });
   });
 
+  it("a paused rollout offers confirm and rollback: confirm resumes it, rollback returns to the previous version", async () => {
+    // develop-3 answers nothing on /version: its first new container turns unhealthy and the
+    // rollout pauses (Swarm's default failure_action), the old replicas still serving.
+    writeFileSync(join(origin.work, "www/index.html"), "no version here\n");
+    git(origin.work, "rm", "-q", "www/version");
+    git(origin.work, "add", "-A");
+    git(origin.work, "commit", "-qm", "v3 without /version");
+    git(origin.work, "push", "-q", "origin", "develop");
+    await page.goto(`${daemon.url}${envPath}`);
+    const third = await daemon.waitForRun((await runDevelop()).id);
+    expect(third.run.status).toBe("failed");
+    await page.locator('h1 [data-status="paused"]').waitFor({ timeout: 30_000 });
+    expect(await served()).toEqual(["v1", "v1", "v1"]);
+    const paused = page.locator('table.history > tbody[data-version="develop-3"]');
+    await paused.locator('tr[data-batch][data-status="failed"]').first().waitFor({ state: "attached" });
+    await page.screenshot({ path: screenshotPath("environment-paused"), fullPage: true });
+
+    // Confirm: the same deployment runs again toward develop-3, fails again, pauses again.
+    const [before] = (await daemon.api<{ deployments: DeploymentDetailJson[] }>("GET", `${apiPath}/deployments`)).body
+      .deployments;
+    expect(before).toMatchObject({ version: "develop-3", status: "paused" });
+    await page.getByRole("button", { name: "Confirm", exact: true }).click();
+    await page.getByRole("alertdialog").getByText("Continue the paused rollout of staging toward develop-3?").waitFor();
+    await page.getByRole("button", { name: "Confirm now" }).click();
+    await page.getByRole("status").getByText("Confirmed rollout to develop-3 started.").waitFor();
+    const failedAgain = await eventually(
+      async () => {
+        const [d] = (await daemon.api<{ deployments: DeploymentDetailJson[] }>("GET", `${apiPath}/deployments`)).body
+          .deployments;
+        return d?.status === "paused" && d.batches.length > (before?.batches.length ?? 0) ? d : undefined;
+      },
+      120_000,
+      "the confirmed rollout to pause again",
+    );
+    expect(failedAgain.id).toBe(before?.id);
+    await page.locator('h1 [data-status="paused"]').waitFor({ timeout: 30_000 });
+
+    // Rollback of a paused rollout: to its previous version, and the paused one is marked rolled back.
+    await page.getByRole("button", { name: "Roll back to develop-1", exact: true }).click();
+    await page.getByRole("button", { name: "Roll back now" }).click();
+    await page.locator('table.history > tbody[data-version="develop-3"][data-status="rolled_back"]').waitFor({
+      timeout: 120_000,
+    });
+    await page.locator('table.history > tbody[data-status="success"]').first().waitFor();
+    await page.locator('h1 [data-status="success"]').waitFor({ timeout: 120_000 });
+    await page.locator("[data-current-version]", { hasText: "develop-1" }).waitFor();
+    await paused.getByText(/Rolled back: rollback requested by \$SLIPWAY_API_TOKEN/).waitFor();
+    expect(await served()).toEqual(["v1", "v1", "v1"]);
+  });
+
   it("reads on a narrow screen and in the dark theme", async () => {
     const narrow = await browser.context.newPage();
     try {
@@ -219,7 +271,9 @@ describe.skipIf(!browserAvailable())("environments pages in chromium against a r
     try {
       await visitor.goto(`${daemon.url}${envPath}`);
       await visitor.locator("[data-current-version]", { hasText: "develop-1" }).waitFor();
-      await visitor.locator("table.history tbody").nth(2).waitFor();
+      await visitor.locator("table.history > tbody").nth(2).waitFor();
+      const before = (await daemon.api<{ deployments: unknown[] }>("GET", `${apiPath}/deployments`)).body.deployments
+        .length;
       await visitor.getByRole("link", { name: "Sign in" }).waitFor();
       expect(await visitor.getByRole("button", { name: /Roll back|Confirm/ }).count()).toBe(0);
       const forged = await visitor.evaluate(async (path) => {
@@ -232,7 +286,7 @@ describe.skipIf(!browserAvailable())("environments pages in chromium against a r
       }, apiPath);
       expect(forged).toEqual({ status: 401, body: expect.objectContaining({ error: "SLIPWAY_E_API_UNAUTHORIZED" }) });
       const { body } = await daemon.api<{ deployments: unknown[] }>("GET", `${apiPath}/deployments`);
-      expect(body.deployments).toHaveLength(3); // nothing was rolled back by the forged request
+      expect(body.deployments).toHaveLength(before); // nothing was rolled back by the forged request
     } finally {
       await visitor.close();
     }

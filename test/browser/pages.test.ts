@@ -207,7 +207,7 @@ describe.skipIf(!browserAvailable())("approvals, overview paging and read-only v
       [`/runs/${finished?.id}`, ".log-tools"],
       ["/approvals", `li.waiting-run[data-run="${waiting.run.id}"] article.gate`],
       ["/environments", 'tr[data-environment="production"]'],
-      ["/environments/gated/production", "table.history tbody"],
+      ["/environments/gated/production", "table.history > tbody"],
       ["/audit", "table.audit tbody tr"],
       ["/trigger", "main p"],
       ["/tokens", "main p"],

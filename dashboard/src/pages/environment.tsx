@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { DeploymentDetailJson, ReplyOf } from "../../../api-schema/index.js";
 import { ApiFailure, call } from "../api.js";
 import { when } from "../format.js";
@@ -33,17 +33,21 @@ interface Pending {
 
 function Confirmation(props: { pending: Pending; environment: string; busy: boolean; go(): void; cancel(): void }) {
   const go = useRef<HTMLButtonElement>(null);
-  useEffect(() => go.current?.focus(), []);
+  // The question takes the focus as it appears (Enter confirms, Tab reaches "Keep as is"), and
+  // Escape anywhere on the page keeps things as they are.
+  useLayoutEffect(() => go.current?.focus(), []);
+  const cancel = useRef(props.cancel);
+  cancel.current = props.cancel;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") cancel.current();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
   const { pending } = props;
   return (
-    <div
-      class="notice confirm"
-      role="alertdialog"
-      aria-labelledby="confirm-q"
-      onKeyDown={(e) => {
-        if (e.key === "Escape") props.cancel();
-      }}
-    >
+    <div class="notice confirm" role="alertdialog" aria-labelledby="confirm-q">
       <p id="confirm-q">
         {pending.kind === "rollback"
           ? `Roll back ${props.environment} to ${pending.label}?`
@@ -163,8 +167,16 @@ export function EnvironmentPage(props: { repo: string; env: string }) {
   const running = current?.status === "running";
   const target = defaultRollbackTarget(history);
   const canAct = session.canWrite && !running && !busy;
+  // One "roll back here" per version: on its newest successful deployment.
+  const newestOf = new Set<string>();
+  const seen = new Set<string>();
+  for (const d of history) {
+    if (d.status !== "success" || seen.has(d.version)) continue;
+    seen.add(d.version);
+    newestOf.add(d.id);
+  }
   const rollbackTo = (d: DeploymentDetailJson) =>
-    canAct && d.status === "success" && d.version !== current?.version ? (
+    canAct && newestOf.has(d.id) && d.version !== current?.version ? (
       <button
         type="button"
         onClick={() => setPending({ kind: "rollback", version: d.version, label: d.version })}
