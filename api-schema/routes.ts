@@ -411,7 +411,12 @@ export const ROUTES = {
     params: envParams,
     body: {
       type: "object",
-      properties: { version: { type: "string", minLength: 1, maxLength: 256 }, waitSeconds },
+      properties: {
+        version: { type: "string", minLength: 1, maxLength: 256 },
+        waitSeconds,
+        // Outside the environment's deploy window: deploy anyway (audited as override-window).
+        overrideWindow: { type: "boolean" },
+      },
       required: ["version"],
       additionalProperties: false,
     },

@@ -35,6 +35,10 @@ export const DEPLOY_ERROR_CODES = {
   SLIPWAY_E_DEPLOY_NO_PREVIOUS:
     "`rollback` without a version, but the environment has no earlier successful deployment.",
   SLIPWAY_E_DEPLOY_UNKNOWN_ENVIRONMENT: "The pipeline file defines no environment of that name.",
+  SLIPWAY_E_DEPLOY_OUTSIDE_WINDOW:
+    "`slipway deploy ENV VERSION` outside the environment's deploy window, without `--override-window`; nothing was changed.",
+  SLIPWAY_E_DEPLOY_FLOW_NOT_ALLOWED:
+    "`slipway deploy ENV VERSION` of a version whose flow kind (feature, develop, ...) the environment's `when:` does not take; nothing was changed.",
   SLIPWAY_E_DEPLOY_HOOK_FAILED:
     "A deploy hook failed (non-zero exit, timeout, or no such service): a pre_deploy failure changed nothing; after a post_deploy failure the new version is serving.",
   SLIPWAY_E_DEPLOY_CANCELLED: "The deployment was cancelled; the environment keeps serving what it ran at that moment.",

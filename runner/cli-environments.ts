@@ -21,12 +21,19 @@ const OPERATION_OPTIONS = {
 /** A deployment still `running` after this long: the command stops following and says so. */
 const FOLLOW_LIMIT_MS = 30 * 60_000;
 
+// Only `deploy` knows --override-window: confirm and rollback are not held by the window.
+const DEPLOY_OPTIONS = { ...OPERATION_OPTIONS, "override-window": { type: "boolean" } } as const;
+
 export async function deployCommand(args: string[], io: CliIo): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: OPERATION_OPTIONS });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: DEPLOY_OPTIONS });
   const [env, version] = positionals;
   if (!env || !version || positionals.length > 2)
-    return usage(io, "deploy ENV VERSION [--repo R] [--wait SECONDS] [--detach]");
-  return operate(io, values, env, "deploy", { version, ...waitOf(values.wait) });
+    return usage(io, "deploy ENV VERSION [--repo R] [--wait SECONDS] [--detach] [--override-window]");
+  return operate(io, values, env, "deploy", {
+    version,
+    ...waitOf(values.wait),
+    ...(values["override-window"] ? { overrideWindow: true } : {}),
+  });
 }
 
 export async function confirmCommand(args: string[], io: CliIo): Promise<number> {

@@ -21,6 +21,7 @@ const STATUS: Record<string, number> = {
   SLIPWAY_E_DEPLOY_LOCKED: 409,
   SLIPWAY_E_DEPLOY_NOT_PAUSED: 409,
   SLIPWAY_E_DEPLOY_NO_PREVIOUS: 409,
+  SLIPWAY_E_DEPLOY_OUTSIDE_WINDOW: 409,
   SLIPWAY_E_DEPLOY_CANCELLED: 503,
 };
 
@@ -100,14 +101,18 @@ export function registerEnvironmentRoutes(app: FastifyInstance, ctx: DaemonConte
       });
     });
 
-  type DeployBody = { version: string; waitSeconds?: number };
+  type DeployBody = { version: string; waitSeconds?: number; overrideWindow?: boolean };
   type WaitBody = { version?: string; waitSeconds?: number } | null | undefined;
   operation<DeployBody>(
     "/api/repos/:repo/environments/:env/deploy",
     ROUTES.deployEnvironment,
     "env-deploy",
     (repo, env, body, actor) =>
-      ctx.environments.deploy(repo, env, body.version, { actor, waitSeconds: body.waitSeconds }),
+      ctx.environments.deploy(repo, env, body.version, {
+        actor,
+        waitSeconds: body.waitSeconds,
+        overrideWindow: body.overrideWindow === true,
+      }),
   );
   operation<WaitBody>(
     "/api/repos/:repo/environments/:env/confirm",

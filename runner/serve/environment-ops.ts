@@ -12,10 +12,16 @@ import {
   type ServiceStatus,
 } from "../../deploy/index.js";
 import type { Engine } from "../../engine/index.js";
-import { parsePipeline } from "../../pipelines/index.js";
+import {
+  DEFAULT_DEPLOY_WHEN,
+  describeWindow,
+  isWindowOpen,
+  nextWindowOpening,
+  parsePipeline,
+} from "../../pipelines/index.js";
 import type { BatchRow, DeploymentRow, DeploymentStore, EnvironmentKey, LockRow, Store } from "../../store/index.js";
 import type { SourceCache } from "./sources.js";
-import { checkoutVersion } from "./version-source.js";
+import { checkoutVersion, type VersionCheckout } from "./version-source.js";
 
 export interface EnvironmentSummary {
   repository: string;
@@ -32,6 +38,8 @@ export type DeploymentDetail = DeploymentRow & { batches: BatchRow[] };
 export interface OperationRequest {
   actor: string;
   waitSeconds?: number;
+  /** `deploy` only: start outside the environment's deploy window (audited as `override-window`). */
+  overrideWindow?: boolean;
 }
 
 const HISTORY_DEPTH = 200;
@@ -97,9 +105,50 @@ export class EnvironmentOps {
     return this.detail(row);
   }
 
-  /** `deploy ENV VERSION`: the version's own compose file (its run's commit), never superseded. */
+  /**
+   * `deploy ENV VERSION`: the version's own compose file (its run's commit), never superseded.
+   * The environment's `when:` and deploy window hold as for a deploy stage (an explicit deploy
+   * by a token holder is its own approval: `approval: manual` does not park it). Confirm and
+   * rollback are exempt from both: they are how an operator leaves a bad state, at any hour.
+   */
   deploy(repo: RepositoryConfig, environment: string, version: string, req: OperationRequest): Promise<DeploymentRow> {
-    return this.start(repo, environment, version, req, (target, opts) => deployVersion(target, opts));
+    return this.start(repo, environment, version, req, async (target, opts, checkout) => {
+      await this.admitExplicitDeploy(repo, environment, checkout, req);
+      return deployVersion(target, opts);
+    });
+  }
+
+  /** The environment's `when:` and deploy window for an explicit deploy; an override is audited. */
+  private async admitExplicitDeploy(
+    repo: RepositoryConfig,
+    environment: string,
+    checkout: VersionCheckout,
+    req: OperationRequest,
+  ): Promise<void> {
+    const env = checkout.target.environment;
+    const allowed = env.when ?? DEFAULT_DEPLOY_WHEN;
+    const kind = checkout.run.flowKind;
+    if (!allowed.includes(kind)) {
+      throw new DeployError(
+        "SLIPWAY_E_DEPLOY_FLOW_NOT_ALLOWED",
+        `${checkout.target.version} is a ${kind} version; ${repo.name}/${environment} takes ${allowed.join(", ")} versions only (its when:); nothing was changed`,
+      );
+    }
+    const now = Date.now();
+    if (!env.window || isWindowOpen(env.window, now)) return;
+    if (!req.overrideWindow) {
+      const opens = nextWindowOpening(env.window, now);
+      throw new DeployError(
+        "SLIPWAY_E_DEPLOY_OUTSIDE_WINDOW",
+        `${repo.name}/${environment} is outside its deploy window (${describeWindow(env.window)})${opens ? `; it opens at ${new Date(opens).toISOString()}` : ""}; nothing was changed. To deploy now: slipway deploy ${environment} ${checkout.target.version} --override-window (audited)`,
+      );
+    }
+    await this.deps.store.addAuditEvent({
+      actor: req.actor,
+      action: "override-window",
+      target: `${repo.name}/${environment}`,
+      detail: { version: checkout.target.version, window: describeWindow(env.window) },
+    });
   }
 
   /** `confirm ENV`: continues a paused or interrupted deployment toward its version. */
@@ -156,7 +205,7 @@ export class EnvironmentOps {
     environment: string,
     version: string,
     req: OperationRequest,
-    operate: (target: EnvironmentTarget, opts: ExecutorOptions) => Promise<DeploymentRow>,
+    operate: (target: EnvironmentTarget, opts: ExecutorOptions, checkout: VersionCheckout) => Promise<DeploymentRow>,
   ): Promise<DeploymentRow> {
     return new Promise<DeploymentRow>((resolve, reject) => {
       let started: DeploymentRow | undefined;
@@ -165,21 +214,25 @@ export class EnvironmentOps {
         if (this.stopping.signal.aborted) throw new DeployError("SLIPWAY_E_DEPLOY_CANCELLED", "the daemon is stopping");
         const checkout = await checkoutVersion(this.deps, repo, environment, version);
         try {
-          return await operate(checkout.target, {
-            engine: this.deps.engine,
-            records: this.deps.deployments ?? this.deps.store.deployments,
-            holder: this.deps.config.runnerId,
-            log: (line) => this.deps.log(`${prefix}: ${line}`),
-            signal: this.stopping.signal,
-            trigger: "api",
-            actor: req.actor,
-            runId: checkout.run.id,
-            lockWaitMs: (req.waitSeconds ?? 0) * 1000,
-            onStarted: (row) => {
-              started = row;
-              resolve(row);
+          return await operate(
+            checkout.target,
+            {
+              engine: this.deps.engine,
+              records: this.deps.deployments ?? this.deps.store.deployments,
+              holder: this.deps.config.runnerId,
+              log: (line) => this.deps.log(`${prefix}: ${line}`),
+              signal: this.stopping.signal,
+              trigger: "api",
+              actor: req.actor,
+              runId: checkout.run.id,
+              lockWaitMs: (req.waitSeconds ?? 0) * 1000,
+              onStarted: (row) => {
+                started = row;
+                resolve(row);
+              },
             },
-          });
+            checkout,
+          );
         } finally {
           await checkout.release();
         }
