@@ -3,26 +3,19 @@ import type { DeploymentDetailJson, ReplyOf } from "../../../api-schema/index.js
 import { ApiFailure, call } from "../api.js";
 import { when } from "../format.js";
 import { usePoll } from "../poll.js";
+import { defaultRollbackTarget } from "../rollback-target.js";
 import { Link } from "../router.js";
 import { useSession } from "../session.js";
 import { Status } from "../status.js";
 import { DeploymentHistory, RolloutProgress } from "./deployments.js";
 
 type EnvStatus = ReplyOf<"environmentStatus">;
-const HISTORY = 30;
-
 /**
- * Where `rollback` without a version goes, to name it before the user confirms. It mirrors
- * `rollbackDestination` in deploy/executor.ts (the browser bundle cannot import deploy/): a
- * paused or interrupted deployment returns to its previous version, otherwise the newest
- * successful version other than the current one. The daemon decides; this is only the label.
+ * Deployments the page reads (and polls). The executor looks 200 deep for a rollback target;
+ * only when none of the newest 30 is a good other version does the button go unlabelled and
+ * hidden (`slipway rollback ENV` still finds it).
  */
-export function defaultRollbackTarget(history: DeploymentDetailJson[]): string | undefined {
-  const current = history[0];
-  if (!current) return undefined;
-  if (current.status === "paused" || current.status === "interrupted") return current.previousVersion ?? undefined;
-  return history.find((d) => d.status === "success" && d.version !== current.version)?.version;
-}
+const HISTORY = 30;
 
 /** The rollback (or confirm) the user asked for, shown for a second, explicit confirmation. */
 interface Pending {
