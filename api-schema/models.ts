@@ -26,8 +26,9 @@ export const FLOW_KIND_VALUES = ["develop", "main", "feature", "release", "hotfi
 
 export const ErrorBody = {
   type: "object",
-  properties: { error: str, message: str },
-  required: ["error", "message"],
+  // `code` and `error` carry the same SLIPWAY code (docs/api.md).
+  properties: { error: str, code: str, message: str },
+  required: ["error", "code", "message"],
 } as const;
 
 export const Run = {

@@ -41,8 +41,12 @@ export class SlipwayError<Code extends string = string> extends Error {
   }
 
   /** `{error, message}` plus details: the shape every API error answer has (docs/api.md). */
-  toJSON(): { error: Code; message: string } & Record<string, unknown> {
-    return { ...this.details, error: this.code, message: this.message };
+  /**
+   * The API's error body: `code` (issue 7's contract) and `error` (the same code, the field the
+   * API answered with first, kept so existing clients keep matching) and the message.
+   */
+  toJSON(): { error: Code; code: Code; message: string } & Record<string, unknown> {
+    return { ...this.details, error: this.code, code: this.code, message: this.message };
   }
 }
 

@@ -53,7 +53,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? [408, "Request Timeout", API_ERROR.TIMEOUT, "the request took too long to arrive"]
           : [400, "Bad Request", API_ERROR.BAD_REQUEST, "the request is not valid HTTP"];
-  const body = JSON.stringify({ error: code, message });
+  const body = JSON.stringify({ error: code, code, message });
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

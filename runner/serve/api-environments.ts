@@ -136,6 +136,6 @@ async function refused<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T 
   } catch (err) {
     if (!isSlipwayError(err)) throw err;
     const status = STATUS[err.code] ?? 422;
-    return reply.code(status).send({ error: err.code, message: err.message });
+    return reply.code(status).send(err.toJSON());
   }
 }

@@ -31,7 +31,9 @@ export async function bindListen(address: ListenAddress): Promise<Server> {
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   const starting = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
-    res.end(JSON.stringify({ error: API_ERROR.STARTING, message: "slipway serve is starting" }));
+    res.end(
+      JSON.stringify({ error: API_ERROR.STARTING, code: API_ERROR.STARTING, message: "slipway serve is starting" }),
+    );
   };
   server.on("request", starting);
   const shown = address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;

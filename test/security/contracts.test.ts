@@ -22,9 +22,9 @@ function raw(url: string, request: string | Buffer): Promise<{ status: number; b
   });
 }
 
-/** The API's error shape, exactly: a SLIPWAY code and a message, nothing of fastify's own. */
+/** The API's error shape, exactly: a SLIPWAY code (as `code` and `error`) and a message, nothing of fastify's own. */
 function expectApiError(body: unknown, code: string): void {
-  expect(body).toEqual({ error: code, message: expect.any(String) });
+  expect(body).toEqual({ error: code, code, message: expect.any(String) });
 }
 
 describe("security: API contracts (issue 7, probe 8) and hostile inputs", () => {

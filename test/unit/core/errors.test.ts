@@ -20,7 +20,7 @@ describe("SlipwayError", () => {
     expect(err).toMatchObject({ code: "SLIPWAY_E_X", message: "msg", cause, exitCode: EXIT_FAILURE });
     expect(err.httpStatus).toBeUndefined();
     expect(Object.isFrozen(err.details)).toBe(true);
-    expect(err.toJSON()).toEqual({ error: "SLIPWAY_E_X", message: "msg", a: 1 });
+    expect(err.toJSON()).toEqual({ error: "SLIPWAY_E_X", code: "SLIPWAY_E_X", message: "msg", a: 1 });
   });
 
   it("is the base of every layer's error, each named after its class", () => {
