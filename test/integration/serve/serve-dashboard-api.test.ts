@@ -217,6 +217,7 @@ describe("slipway serve: dashboard API (artifacts, test reports, audit, tokens, 
       "stages",
       "artifacts",
       "tests",
+      "approvals",
     ]);
   });
 
