@@ -39,6 +39,50 @@ export async function runRollout(
   const bySpec = new Map(specs.map((s) => [s.name, s]));
   const failures = new Map<string, number>();
   const notes: string[] = [];
+  const retiring = new Retiring();
+  try {
+    return await carryOutPlan(ctx, compose, plan, bySpec, failures, notes, phase, retiring);
+  } finally {
+    // Every old container that is draining is gone before anyone reads the stack again (a
+    // rollback's plan, `status`): a half-removed replica would count as serving.
+    await retiring.settle();
+  }
+}
+
+/**
+ * Old containers retiring in the background: a start-first batch's replaced containers are
+ * out of rotation once their drain starts, so the drain (and stop) runs while the rollout
+ * waits its `delay` instead of before it; the next batch waits for it before compose runs.
+ * A failed drain is reported when the rollout settles.
+ */
+class Retiring {
+  private readonly pending: Promise<void>[] = [];
+  private failure: unknown;
+
+  add(work: Promise<void>): void {
+    this.pending.push(
+      work.catch((err: unknown) => {
+        this.failure ??= err;
+      }),
+    );
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.pending.splice(0));
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+async function carryOutPlan(
+  ctx: RolloutContext,
+  compose: EnvironmentCompose,
+  plan: Plan,
+  bySpec: Map<string, ServiceSpec>,
+  failures: Map<string, number>,
+  notes: string[],
+  phase: Phase,
+  retiring: Retiring,
+): Promise<RolloutResult> {
   ctx.log(
     `${phase} ${compose.target.project} to ${compose.target.version}: ${plan.changed.length === 0 ? "nothing changed" : `changing ${plan.changed.join(", ")}`}${plan.unchanged.length ? `; untouched: ${plan.unchanged.join(", ")}` : ""}`,
   );
@@ -48,7 +92,7 @@ export async function runRollout(
       await sleep(step.seconds * 1000, ctx.signal);
       continue;
     }
-    const outcome = await runStep(ctx, compose, step, bySpec, phase);
+    const outcome = await runStep(ctx, compose, step, bySpec, phase, retiring);
     for (const [service, failed] of outcome.failedBy) {
       const spec = bySpec.get(service) as ServiceSpec;
       const settings = phase === "update" ? spec.update : spec.rollback;
@@ -80,7 +124,11 @@ async function runStep(
   step: Exclude<Step, { kind: "delay" }>,
   specs: Map<string, ServiceSpec>,
   phase: Phase,
+  retiring: Retiring,
 ): Promise<StepOutcome> {
+  // The previous batch's old containers finish retiring (their drain overlapped the delay)
+  // before compose runs again: `up --scale --no-recreate` would start a stopped one again.
+  await retiring.settle();
   const started = Date.now();
   const project = compose.target.project;
   if (step.kind === "create") {
@@ -159,7 +207,7 @@ async function runStep(
     );
   }
   // Old containers retire only when their replacements came up; otherwise they keep serving.
-  if (settings.order === "start-first" && failed.length === 0) await drain();
+  if (settings.order === "start-first" && failed.length === 0) retiring.add(drain());
   await record(ctx, phase, step.service, step.batch, step.batches, added, step.remove, verdicts, started);
   const outcome: StepOutcome = { failedBy: new Map(), details: [] };
   tally(outcome, step.service, verdicts);
