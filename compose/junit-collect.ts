@@ -62,12 +62,8 @@ export async function collectJUnit(opts: JUnitCollectOptions): Promise<Collected
     const seen = new Set<string>();
     for (const root of roots) {
       const source = root === "" ? opts.mountPath : posix.join(opts.mountPath, root);
-      let tar: NodeJS.ReadableStream;
-      try {
-        tar = await opts.engine.copyFromContainer(id, source);
-      } catch {
-        continue; // Nothing at that path: the tests wrote no report there.
-      }
+      const tar = await copyOut(opts.engine, id, source, root, result.problems);
+      if (!tar) continue;
       // Archive entries start with the copied directory's own name, which for a top-level
       // root is already its workspace-relative name; the workspace itself is stripped. Only
       // regular files that match are written, through the one safe extractor: a symlink is
@@ -100,6 +96,31 @@ export async function collectJUnit(opts: JUnitCollectOptions): Promise<Collected
   }
   result.files.sort();
   return result;
+}
+
+/**
+ * The archive of `source`, or undefined: a 404 is "the tests wrote no report there"; any other
+ * engine error (a busy engine timing out) is tried once more and then reported as a problem,
+ * never taken for an empty directory.
+ */
+async function copyOut(
+  engine: Engine,
+  id: string,
+  source: string,
+  root: string,
+  problems: string[],
+): Promise<NodeJS.ReadableStream | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await engine.copyFromContainer(id, source);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      if (attempt >= 2) {
+        problems.push(`${root || "."}: could not copy the reports out of the workspace: ${(err as Error).message}`);
+        return undefined;
+      }
+    }
+  }
 }
 
 /**

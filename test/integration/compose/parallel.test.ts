@@ -84,7 +84,7 @@ describe("compose integration stage on a real engine", () => {
       expect(sink.lines).toContain(`[shard ${i}] ok rejects a duplicate user`);
     }
     // Each test run got its own SLIPWAY_SHARD: the reports are named after it.
-    expect(result.junit).toEqual({
+    expect(result.junit, sink.text()).toEqual({
       tests: 9,
       passed: 6,
       failed: 0,

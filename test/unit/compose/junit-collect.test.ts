@@ -26,7 +26,9 @@ function fakeEngine(workspace: string, asked: string[]): Engine {
       const rel = relative(MOUNT, path);
       if (rel.startsWith("..")) throw new Error(`outside the volume: ${path}`);
       const host = join(workspace, rel);
-      if (!lstatSync(host, { throwIfNoEntry: false })) throw new Error("no such path");
+      // dockerode's answer for a path the container does not have.
+      if (!lstatSync(host, { throwIfNoEntry: false }))
+        throw Object.assign(new Error("no such path"), { statusCode: 404 });
       return pack(dirname(host), { entries: [basename(host)] }).pipe(new PassThrough());
     },
   };
@@ -159,3 +161,37 @@ describe("collectJUnit and cancel", () => {
     expect(pulledWith).toBe(controller.signal);
   });
 });
+
+describe("collectJUnit and a busy engine", () => {
+  it("tries a failing copy once more, and reports a second failure instead of taking it for no reports", async () => {
+    write("reports/a.xml", REPORT(2));
+    const engine = fakeEngine(workspace, asked);
+    const real = engine.copyFromContainer.bind(engine);
+    let failures = 1;
+    engine.copyFromContainer = async (cid, path) => {
+      if (failures-- > 0) throw Object.assign(new Error("(HTTP code 500) server error - timeout"), { statusCode: 500 });
+      return real(cid, path);
+    };
+    const once = await collect2(engine, ["reports/*.xml"]);
+    expect(once.files).toEqual(["reports/a.xml"]);
+    expect(once.problems).toEqual([]);
+    failures = 2;
+    const twice = await collect2(engine, ["reports/*.xml"]);
+    expect(twice.files).toEqual([]);
+    expect(twice.problems).toEqual([
+      "reports: could not copy the reports out of the workspace: (HTTP code 500) server error - timeout",
+    ]);
+  });
+});
+
+function collect2(engine: Engine, patterns: string[]) {
+  return collectJUnit({
+    engine,
+    volume: "ws",
+    mountPath: MOUNT,
+    patterns,
+    artifactsDir: artifacts,
+    image: "busybox:latest",
+    labels: {},
+  });
+}
