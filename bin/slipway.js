@@ -11,4 +11,10 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 const { main } = await import(cli.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// The command is done (every verb awaits its own work and cleanup). What can still hold the
+// event loop is idle keep-alive sockets (fetch's pool to the daemon, dockerode's agent), which
+// kept a finished `slipway runs` alive for another ~50-100 ms. Exit once stdout and stderr
+// are flushed (a piped stdout is written asynchronously).
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write("", done))));
+process.exit(code);

@@ -1,4 +1,14 @@
-import picomatch from "picomatch";
+import { createRequire } from "node:module";
+import type Picomatch from "picomatch";
+
+// Loaded on first use: every CLI verb imports core/ (for its errors), few of them match globs,
+// and picomatch's load is a few ms of each `slipway runs`.
+const requireLib = createRequire(import.meta.url);
+let picomatchLib: typeof Picomatch | undefined;
+const lib = (): typeof Picomatch => (picomatchLib ??= requireLib("picomatch") as typeof Picomatch);
+function picomatch(pattern: string, options: Picomatch.PicomatchOptions): Picomatch.Matcher {
+  return lib()(pattern, options);
+}
 
 /**
  * The one glob grammar of Slipway, through picomatch (so `[abc]`, `{a,b}`, `**` and the
@@ -14,9 +24,9 @@ export type GlobMatcher = (text: string) => boolean;
 
 // `posix: true` makes `[!abc]` a negated class as in sh; without it picomatch 4.0.x reads the
 // `!` as a member, inverting the match (micromatch/picomatch#187, fixed upstream by #196).
-const PATH_OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, posix: true, windows: false };
+const PATH_OPTIONS: Picomatch.PicomatchOptions = { dot: true, nonegate: true, posix: true, windows: false };
 // `bash: true` is picomatch's "a single star is a globstar": exactly the flat-name rule.
-const NAME_OPTIONS: picomatch.PicomatchOptions = { ...PATH_OPTIONS, bash: true };
+const NAME_OPTIONS: Picomatch.PicomatchOptions = { ...PATH_OPTIONS, bash: true };
 
 export function pathGlob(pattern: string): GlobMatcher {
   const match = picomatch(normalizePathGlob(pattern), PATH_OPTIONS);
@@ -35,7 +45,7 @@ export function nameGlob(pattern: string): GlobMatcher {
  */
 export function globBase(pattern: string): string {
   const normalized = normalizePathGlob(pattern);
-  const scan = picomatch.scan(normalized, PATH_OPTIONS);
+  const scan = lib().scan(normalized, PATH_OPTIONS);
   // scan() returns the whole input as `base` for a glob-free pattern: that is a file, not a dir.
   const base = scan.isGlob ? scan.base : normalized.split("/").slice(0, -1).join("/");
   return base === "." ? "" : base;

@@ -1,4 +1,16 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { createRequire } from "node:module";
+import type * as YamlLib from "yaml";
+import type { Document, Node } from "yaml";
+
+// The yaml library is loaded on first use (about 20 ms): every CLI verb imports core/ for its
+// errors, and a client verb (`slipway runs`) never parses YAML.
+const requireLib = createRequire(import.meta.url);
+let yamlLib: typeof YamlLib | undefined;
+const yaml = (): typeof YamlLib => (yamlLib ??= requireLib("yaml") as typeof YamlLib);
+const isAlias = (node: unknown) => yaml().isAlias(node);
+const isMap = (node: unknown) => yaml().isMap(node);
+const isScalar = (node: unknown) => yaml().isScalar(node);
+const isSeq = (node: unknown) => yaml().isSeq(node);
 
 /**
  * The YAML half of Slipway's one schema toolkit, shared by every reader of a YAML file
@@ -29,11 +41,11 @@ export class YamlSource {
   readonly issues: YamlIssue[] = [];
   /** After a real syntax error (not only a repeated key) the tree is a guess: don't validate it. */
   readonly broken: boolean;
-  private readonly lines = new LineCounter();
+  private readonly lines = new (yaml().LineCounter)();
 
   /** `compose: true` reads a compose file as compose does: `<<:` merge keys apply. */
   constructor(text: string, opts: { compose?: boolean } = {}) {
-    this.doc = parseDocument(text, {
+    this.doc = yaml().parseDocument(text, {
       lineCounter: this.lines,
       keepSourceTokens: true,
       prettyErrors: false,

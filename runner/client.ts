@@ -30,23 +30,38 @@ export class ApiClient {
     }
   }
 
+  /**
+   * One whole request and answer through node:http (what every verb but `logs --follow` does):
+   * loading fetch's undici costs ~25 ms of each CLI command, a third of `slipway runs`.
+   */
+  private async exchange(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+    try {
+      return await plainRequest(`${this.baseUrl}${path}`, method, this.headers(headers), body);
+    } catch (err) {
+      throw new ApiError(
+        0,
+        "SLIPWAY_E_API_UNREACHABLE" satisfies RunnerErrorCode,
+        `cannot reach slipway serve at ${this.baseUrl} (${(err as Error).message}); set SLIPWAY_URL`,
+      );
+    }
+  }
+
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.request(path, {
+    const res = await this.exchange(
       method,
-      headers: this.headers(body === undefined ? {} : { "content-type": "application/json" }),
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw await errorOf(res);
-    return (await res.json()) as T;
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+      body === undefined ? {} : { "content-type": "application/json" },
+    );
+    if (res.status < 200 || res.status > 299) throw errorFrom(res.status, res.statusText, res.text);
+    return JSON.parse(res.text) as T;
   }
 
   /** A stage's whole log from `offset`, as text. */
   async log(runId: string, stage: string, offset = 0): Promise<string> {
-    const res = await this.request(`/api/runs/${runId}/logs/${encodeURIComponent(stage)}?offset=${offset}`, {
-      headers: this.headers(),
-    });
-    if (!res.ok) throw await errorOf(res);
-    return res.text();
+    const res = await this.exchange("GET", `/api/runs/${runId}/logs/${encodeURIComponent(stage)}?offset=${offset}`);
+    if (res.status < 200 || res.status > 299) throw errorFrom(res.status, res.statusText, res.text);
+    return res.text;
   }
 
   /** Follows a stage's log over SSE until the stage ends; returns the offset reached. */
@@ -79,13 +94,59 @@ export class ApiClient {
 
 /** The API's `{error, message}` answer as an ApiError; other bodies keep the HTTP status text. */
 async function errorOf(res: Response): Promise<ApiError> {
-  const payload = (await res.json().catch(() => ({}))) as { error?: unknown; message?: unknown };
+  return errorFrom(res.status, res.statusText, await res.text().catch(() => ""));
+}
+
+function errorFrom(status: number, statusText: string, text: string): ApiError {
+  let payload: { error?: unknown; message?: unknown } = {};
+  try {
+    payload = JSON.parse(text) as typeof payload;
+  } catch {}
   const code =
     typeof payload.error === "string" && /^SLIPWAY_E_[A-Z0-9_]+$/.test(payload.error)
       ? payload.error
       : ("SLIPWAY_E_API" satisfies RunnerErrorCode);
-  const message = typeof payload.message === "string" ? payload.message : res.statusText;
-  return new ApiError(res.status, code, message);
+  const message = typeof payload.message === "string" ? payload.message : statusText;
+  return new ApiError(status, code, message);
+}
+
+/** Headers give up after 300 s, as fetch's do: `--wait` holds a request at most 240 s. */
+const ANSWER_TIMEOUT_MS = 300_000;
+
+/** GET/POST with a whole body and a whole answer, over http: or https: (loaded only then). */
+async function plainRequest(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<{ status: number; statusText: string; text: string }> {
+  const target = new URL(url);
+  const transport = target.protocol === "https:" ? await import("node:https") : await import("node:http");
+  return new Promise((resolve, reject) => {
+    const req = transport.request(
+      target,
+      {
+        method,
+        headers: { ...headers, ...(body === undefined ? {} : { "content-length": Buffer.byteLength(body) }) },
+        timeout: ANSWER_TIMEOUT_MS,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? "",
+            text: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS / 1000} s`)));
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 /**
