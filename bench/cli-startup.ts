@@ -102,6 +102,10 @@ async function imageFigures(image: string): Promise<void> {
   console.log(`image ${image} size:              ${(size / 1e6).toFixed(0)} MB`);
   const imageData = mkdtempSync(join(tmpdir(), "slipway-bench-image-"));
   const samples: number[] = [];
+  // AbortSignal.timeout's timer is unref'd, and while the engine's port proxy holds a request
+  // to a daemon that is not listening yet nothing else keeps the loop alive: without this the
+  // bench exited silently here, mid-measurement.
+  const keepAlive = setInterval(() => {}, 1_000);
   try {
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
@@ -129,6 +133,7 @@ async function imageFigures(image: string): Promise<void> {
       }
     }
   } finally {
+    clearInterval(keepAlive);
     rmSync(imageData, { recursive: true, force: true });
   }
   console.log(`docker run -> /healthz 200:       ${fmt(samples)} (3 starts)`);
