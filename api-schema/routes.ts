@@ -27,6 +27,12 @@ import {
  * `limit` is checked by pattern, its range by the route); bodies refuse unknown keys.
  */
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody } as const;
+/** The answer to approve and reject: the run and the recorded decision. */
+const decided = {
+  type: "object",
+  properties: { run: Run, approval: Approval },
+  required: ["run", "approval"],
+} as const;
 const idParams = { type: "object", properties: { id: { type: "string" } }, required: ["id"] } as const;
 const repoParams = { type: "object", properties: { repo: { type: "string" } }, required: ["repo"] } as const;
 const text = { type: "string" } as const;
@@ -233,14 +239,7 @@ export const ROUTES = {
       },
       additionalProperties: false,
     },
-    response: {
-      200: {
-        type: "object",
-        properties: { run: Run, approval: Approval },
-        required: ["run", "approval"],
-      },
-      ...errors,
-    },
+    response: { 200: decided, ...errors },
   },
   rejectRun: {
     summary: "Reject the deploy a waiting run waits for: the run fails",
@@ -251,14 +250,7 @@ export const ROUTES = {
       properties: { comment: { type: "string", maxLength: 2000 } },
       additionalProperties: false,
     },
-    response: {
-      200: {
-        type: "object",
-        properties: { run: Run, approval: Approval },
-        required: ["run", "approval"],
-      },
-      ...errors,
-    },
+    response: { 200: decided, ...errors },
   },
   events: {
     summary: "Server-sent events: every run or stage change, as {run, stages}",

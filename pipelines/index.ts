@@ -17,6 +17,7 @@ export {
   DEFAULT_DEPLOY_WHEN,
   DEFAULT_PUSH_WHEN,
   effectiveWhen,
+  environmentWhen,
   expandTagTemplate,
   type PlannedStage,
   planStages,

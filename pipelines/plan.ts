@@ -1,5 +1,5 @@
 import { computeVersion, type RefInfo, sanitizeTag } from "./gitflow.js";
-import type { FlowKind, Pipeline, PushStage, Stage } from "./types.js";
+import type { EnvironmentDef, FlowKind, Pipeline, PushStage, Stage } from "./types.js";
 
 /** One stage of the pipeline with the decision whether it runs for a given ref. */
 export interface PlannedStage {
@@ -21,8 +21,13 @@ export const DEFAULT_DEPLOY_WHEN: readonly FlowKind[] = ["develop"];
 export function effectiveWhen(stage: Stage, pipeline: Pipeline): readonly FlowKind[] | undefined {
   if (stage.when) return stage.when;
   if (stage.type === "push") return DEFAULT_PUSH_WHEN;
-  if (stage.type === "deploy") return pipeline.environments[stage.environment]?.when ?? DEFAULT_DEPLOY_WHEN;
+  if (stage.type === "deploy") return environmentWhen(pipeline.environments[stage.environment]);
   return undefined;
+}
+
+/** The flow kinds an environment takes versions of: its `when`, else DEFAULT_DEPLOY_WHEN (stages and explicit deploys alike). */
+export function environmentWhen(env: EnvironmentDef | undefined): readonly FlowKind[] {
+  return env?.when ?? DEFAULT_DEPLOY_WHEN;
 }
 
 /** Every stage in file order, each marked as running or skipped for the ref `info`. */

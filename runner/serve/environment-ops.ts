@@ -13,8 +13,8 @@ import {
 } from "../../deploy/index.js";
 import type { Engine } from "../../engine/index.js";
 import {
-  DEFAULT_DEPLOY_WHEN,
   describeWindow,
+  environmentWhen,
   isWindowOpen,
   nextWindowOpening,
   parsePipeline,
@@ -126,7 +126,7 @@ export class EnvironmentOps {
     req: OperationRequest,
   ): Promise<void> {
     const env = checkout.target.environment;
-    const allowed = env.when ?? DEFAULT_DEPLOY_WHEN;
+    const allowed = environmentWhen(env);
     const kind = checkout.run.flowKind;
     if (!allowed.includes(kind)) {
       throw new DeployError(
