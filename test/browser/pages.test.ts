@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApprovalJson, AuditEventJson } from "../../api-schema/index.js";
 import { openStore, type RunRow, type StageRow } from "../../store/index.js";
 import { browserAvailable, launchBrowser, screenshotPath } from "../helpers/browser.js";
+import { gatedRepository } from "../helpers/gated.js";
 import { API_TOKEN, createOrigin, eventually, startTestDaemon, type TestDaemon } from "../helpers/serve.js";
 
 const PROJECT = `slipway-ui-gate-${Math.random().toString(36).slice(2, 8)}`;
@@ -14,26 +15,7 @@ const PROJECT = `slipway-ui-gate-${Math.random().toString(36).slice(2, 8)}`;
 const SEEDED = 1050;
 
 /** develop runs build, then wait for a manual approval before deploying `production` (a busybox sleep). */
-const GATED = {
-  "slipway.yml": [
-    "name: gated",
-    "builders:",
-    "  box: { image: busybox:latest }",
-    "stages:",
-    "  - name: build",
-    "    builder: box",
-    '    commands: ["echo built"]',
-    "  - { name: deploy-prod, deploy: production }",
-    "environments:",
-    "  production:",
-    "    compose: deploy/compose.yml",
-    `    project: ${PROJECT}`,
-    "    strategy: recreate",
-    "    approval: manual",
-    "",
-  ].join("\n"),
-  "deploy/compose.yml": "services:\n  web:\n    image: busybox:latest\n    init: true\n    command: [sleep, '3600']\n",
-};
+const GATED = gatedRepository(PROJECT, ["approval: manual"]);
 
 type Detail = { run: RunRow; stages: StageRow[]; approvals: ApprovalJson[] };
 

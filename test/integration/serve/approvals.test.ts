@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { localTime } from "../../../pipelines/index.js";
 import type { ApprovalRow, AuditEventRow, RunRow, StageRow } from "../../../store/index.js";
 import { type CliRun, runCli, startCli, TEST_OWNER } from "../../helpers/cli.js";
+import { gatedRepository } from "../../helpers/gated.js";
 import { API_TOKEN, createOrigin, eventually, startTestDaemon } from "../../helpers/serve.js";
 
 /**
@@ -19,37 +20,9 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 type Detail = { run: RunRow; stages: StageRow[]; approvals: ApprovalRow[] };
 
-const COMPOSE = [
-  "services:",
-  "  web:",
-  "    image: busybox:latest",
-  "    init: true",
-  '    command: ["sleep", "3600"]',
-  "",
-];
-
 /** A repository whose develop runs build, then deploy to `production` with the given extra keys. */
 function gatedOrigin(project: string, envKeys: string[]) {
-  return createOrigin({
-    "slipway.yml": [
-      "name: gated",
-      "builders:",
-      "  box: { image: busybox:latest }",
-      "stages:",
-      "  - name: build",
-      "    builder: box",
-      '    commands: ["echo built"]',
-      "  - { name: deploy-prod, deploy: production }",
-      "environments:",
-      "  production:",
-      "    compose: deploy/compose.yml",
-      `    project: ${project}`,
-      "    strategy: recreate",
-      ...envKeys.map((k) => `    ${k}`),
-      "",
-    ].join("\n"),
-    "deploy/compose.yml": COMPOSE.join("\n"),
-  });
+  return createOrigin(gatedRepository(project, envKeys));
 }
 
 function projectContainers(project: string): string[] {

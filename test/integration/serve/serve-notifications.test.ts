@@ -8,6 +8,7 @@ import { type JsonPayload, type SlackPayload, verifySignature } from "../../../r
 import type { RunRow } from "../../../store/index.js";
 import { startCli, TEST_OWNER } from "../../helpers/cli.js";
 import { git } from "../../helpers/fixture-repo.js";
+import { gatedRepository } from "../../helpers/gated.js";
 import { type Received, type Receiver, startReceiver } from "../../helpers/receiver.js";
 import { API_TOKEN, createOrigin, eventually, startTestDaemon, type TestDaemon } from "../../helpers/serve.js";
 
@@ -421,33 +422,7 @@ describe("slipway serve (the CLI): a run a killed daemon left running", () => {
 
 describe("slipway serve: a run waiting for approval", () => {
   const project = `slipway-notify-gate-${Math.random().toString(36).slice(2, 8)}`;
-  const origin = createOrigin({
-    "slipway.yml": [
-      "name: gated",
-      "builders:",
-      "  box: { image: busybox:latest }",
-      "stages:",
-      "  - name: build",
-      "    builder: box",
-      '    commands: ["echo built"]',
-      "  - { name: deploy-prod, deploy: production }",
-      "environments:",
-      "  production:",
-      "    compose: deploy/compose.yml",
-      `    project: ${project}`,
-      "    strategy: recreate",
-      "    approval: manual",
-      "",
-    ].join("\n"),
-    "deploy/compose.yml": [
-      "services:",
-      "  web:",
-      "    image: busybox:latest",
-      "    init: true",
-      '    command: ["sleep", "3600"]',
-      "",
-    ].join("\n"),
-  });
+  const origin = createOrigin(gatedRepository(project, ["approval: manual"]));
   let receiver: Receiver;
   let daemon: TestDaemon;
   afterAll(async () => {
