@@ -1,5 +1,6 @@
 import type { Engine } from "../engine/index.js";
 import type { DeploymentRow, DeploymentStore, DeploymentTrigger, EnvironmentKey } from "../store/index.js";
+import { hookCompose } from "./blue-green-hooks.js";
 import { COLOURS } from "./blue-green-plan.js";
 import {
   type BlueGreenContext,
@@ -15,6 +16,7 @@ import { cancelScaleDown, scaleDown } from "./blue-green-scale-down.js";
 import { canSwitchBack, type SwitchBack } from "./blue-green-switch-back.js";
 import type { EnvironmentTarget } from "./compose-target.js";
 import { DeployError, isDeployError } from "./errors.js";
+import { withHooks } from "./hooks.js";
 import type { Phase } from "./planner.js";
 
 /** What the blue-green path needs of the executor's options (a structural subset of ExecutorOptions). */
@@ -46,8 +48,10 @@ interface BlueGreenSpec {
 /**
  * Blue-green `deploy`: refuses missing images before anything changes, then under the
  * environment's lock records the deployment (strategy `blue-green`, its colour in `spec`),
- * deploys to the idle colour, checks it and switches. A failure before the switch is recorded
- * as `failed` with its reason and thrown with its code; users never left the serving colour.
+ * runs the pre_deploy hook (in the serving colour's project), deploys to the idle colour,
+ * checks it, switches, and runs the post_deploy hook (in the new colour's project). A failure
+ * before the switch is recorded as `failed` with its reason and thrown with its code; users
+ * never left the serving colour. Hooks behave as under rolling (deploy/hooks.ts withHooks).
  */
 export async function deployBlueGreen<O extends BlueGreenOptions>(
   target: EnvironmentTarget,
@@ -78,8 +82,23 @@ export async function deployBlueGreen<O extends BlueGreenOptions>(
           hashes: hashesOf(colours, planned),
         } satisfies BlueGreenSpec,
       }));
-    if (resume) await opts.records.updateDeployment(row.id, { status: "running" });
-    return carryOut(row, colours, "update", planned, opts, support);
+    if (resume) {
+      // `confirm` continues a deployment whose pre_deploy hook already ran: no hooks.
+      await opts.records.updateDeployment(row.id, { status: "running" });
+      return carryOut(row, colours, "update", planned, opts, support);
+    }
+    return withHooks(
+      {
+        records: opts.records,
+        row,
+        previous,
+        hooks: target.environment.hooks,
+        composeFor: (name) => hookCompose(colours, planned.plan, name),
+        log: opts.log,
+        signal: opts.signal,
+      },
+      () => carryOut(row, colours, "update", planned, opts, support),
+    );
   });
 }
 

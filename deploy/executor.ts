@@ -3,7 +3,7 @@ import type { DeploymentRow, DeploymentStore, DeploymentTrigger, EnvironmentKey 
 import { deployBlueGreen, type ExecutorSupport, rollbackBlueGreen } from "./blue-green.js";
 import { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
 import { DeployError } from "./errors.js";
-import { hookOf, runHook } from "./hooks.js";
+import { withHooks } from "./hooks.js";
 import { type RolloutContext, runRollout } from "./rollout.js";
 
 export interface ExecutorOptions {
@@ -67,49 +67,20 @@ export async function deployVersion(target: EnvironmentTarget, opts: ExecutorOpt
     return settle(
       row,
       opts,
-      withHooks(row, compose, previous, opts, () => carryOut(row, compose, specs, previous, opts)),
+      withHooks(
+        {
+          records: opts.records,
+          row,
+          previous,
+          hooks: target.environment.hooks,
+          composeFor: async () => compose,
+          log: opts.log,
+          signal: opts.signal,
+        },
+        () => carryOut(row, compose, specs, previous, opts),
+      ),
     );
   });
-}
-
-/**
- * The environment's deploy hooks around a rollout. A failing pre_deploy hook ends the
- * deployment `failed` before anything changed; a failing post_deploy hook leaves the new
- * version serving (the deployment stays `success`, its outcome says so) and fails the caller.
- */
-async function withHooks(
-  row: DeploymentRow,
-  compose: EnvironmentCompose,
-  previous: DeploymentRow | undefined,
-  opts: ExecutorOptions,
-  rollout: () => Promise<DeploymentRow>,
-): Promise<DeploymentRow> {
-  const hooks = compose.target.environment.hooks;
-  const log = opts.log ?? (() => {});
-  const versions = { environment: row.environment, oldVersion: previous?.version ?? "", newVersion: row.version };
-  const pre = hookOf(hooks, "pre_deploy");
-  if (pre) {
-    try {
-      await runHook(compose, "pre_deploy", pre, versions, log, opts.signal);
-    } catch (err) {
-      if (!opts.signal?.aborted) {
-        await finish(opts.records, row, "failed", `${(err as Error).message.split("\n")[0]}; nothing was changed`);
-      }
-      throw err;
-    }
-  }
-  const done = await rollout();
-  const post = hookOf(hooks, "post_deploy");
-  if (!post) return done;
-  try {
-    await runHook(compose, "post_deploy", post, versions, log, opts.signal);
-    return done;
-  } catch (err) {
-    if (opts.signal?.aborted) throw err;
-    const why = (err as Error).message.split("\n")[0];
-    await opts.records.updateDeployment(row.id, { outcome: `${done.outcome ?? "deployed"}; ${why}` });
-    throw new DeployError("SLIPWAY_E_DEPLOY_HOOK_FAILED", `${row.version} is serving, but the ${why}`, { cause: err });
-  }
 }
 
 /** Continues a paused (or interrupted) deployment toward its version. */

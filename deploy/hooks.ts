@@ -1,4 +1,5 @@
 import type { DeployHook, DeployHooks } from "../pipelines/index.js";
+import type { DeploymentRow, DeploymentStore } from "../store/index.js";
 import type { EnvironmentCompose } from "./compose-target.js";
 import { DeployError } from "./errors.js";
 
@@ -49,7 +50,7 @@ export async function runHook(
         },
         volumes: [],
       },
-      `${name} hook (${hook.service})`,
+      `compose run of ${hook.service}`,
       stop,
     );
   } catch (err) {
@@ -57,4 +58,71 @@ export async function runHook(
     const why = timeout.aborted ? `timed out after ${hook.timeoutSeconds}s` : (err as Error).message;
     throw new DeployError("SLIPWAY_E_DEPLOY_HOOK_FAILED", `${name} hook failed: ${why}`, { cause: err });
   }
+}
+
+/** A deployment about to run its rollout, as the hooks around it need it. */
+export interface HookedDeployment {
+  records: DeploymentStore;
+  /** The deployment, recorded `running`, nothing changed yet. */
+  row: DeploymentRow;
+  /** The last successful deployment (its version is SLIPWAY_OLD_VERSION). */
+  previous: DeploymentRow | undefined;
+  hooks: DeployHooks | undefined;
+  /**
+   * The compose project a hook's one-off container runs in: the environment's own under
+   * rolling; under blue-green the serving colour before, the new colour after the switch.
+   * May prepare what `compose run` needs there (it is called right before the hook runs).
+   */
+  composeFor: (name: HookName) => Promise<EnvironmentCompose>;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The environment's deploy hooks around a rollout, the same under every strategy. A failing
+ * pre_deploy hook ends the deployment `failed` (outcome: the hook's exit code and last lines of
+ * output) before anything changed. A rollout that fails runs no post_deploy. A failing
+ * post_deploy hook leaves the new version serving: the deployment stays `success`, its outcome
+ * says so, and the caller fails with SLIPWAY_E_DEPLOY_HOOK_FAILED.
+ */
+export async function withHooks(d: HookedDeployment, rollout: () => Promise<DeploymentRow>): Promise<DeploymentRow> {
+  const log = d.log ?? (() => {});
+  const { row } = d;
+  const versions = { environment: row.environment, oldVersion: d.previous?.version ?? "", newVersion: row.version };
+  const pre = hookOf(d.hooks, "pre_deploy");
+  if (pre) {
+    try {
+      await runHook(await d.composeFor("pre_deploy"), "pre_deploy", pre, versions, log, d.signal);
+    } catch (err) {
+      // Cut short by the runner stopping: nothing changed either, so nothing to confirm or roll back.
+      const why = d.signal?.aborted ? "stopped during the pre_deploy hook (the runner is stopping)" : summary(err);
+      await d.records
+        .updateDeployment(row.id, { status: "failed", outcome: `${why}; nothing was changed`, finishedAt: Date.now() })
+        .catch(() => {});
+      throw err;
+    }
+  }
+  const done = await rollout();
+  const post = hookOf(d.hooks, "post_deploy");
+  if (!post) return done;
+  try {
+    await runHook(await d.composeFor("post_deploy"), "post_deploy", post, versions, log, d.signal);
+    return done;
+  } catch (err) {
+    if (d.signal?.aborted) throw err;
+    await d.records.updateDeployment(row.id, { outcome: `${done.outcome ?? "deployed"}; ${summary(err)}` });
+    const why = (err as Error).message.split("\n")[0];
+    throw new DeployError("SLIPWAY_E_DEPLOY_HOOK_FAILED", `${row.version} is serving, but the ${why}`, { cause: err });
+  }
+}
+
+/** One line for a deployment's outcome: the error's first line (the exit code) and its last lines of output. */
+function summary(err: unknown): string {
+  const [head = "", ...rest] = (err as Error).message.split("\n");
+  const tail = rest
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-5)
+    .join(" | ");
+  return tail ? `${head.replace(/:$/, "")}: ${tail}` : head;
 }

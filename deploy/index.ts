@@ -1,5 +1,6 @@
 /** Public surface of `deploy/`: long-running environments (planners, executor, records). */
 
+export { hookColour } from "./blue-green-hooks.js";
 export {
   type BlueGreenPlan,
   type BlueGreenState,

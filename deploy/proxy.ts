@@ -96,8 +96,7 @@ export class ColourProxy {
    */
   async ensure(active: Colour | undefined): Promise<string> {
     const image = await ensureProxyImage(this.engine, this.log);
-    const network = proxyNetworkName(this.target.project);
-    if ((await this.find("network")).length === 0) await this.engine.createNetwork(network, this.labels());
+    const network = await this.ensureNetwork();
     for (const old of await this.find("container")) {
       this.log(`replacing the proxy ${old.name} (created with other settings)`);
       await this.engine.removeContainer(old.id);
@@ -132,6 +131,17 @@ export class ColourProxy {
     }
     this.log(`proxy ${this.target.project}-proxy up on ${publish.hostIp}:${publish.hostPort || "(engine-chosen)"}`);
     return id;
+  }
+
+  /**
+   * Creates the network both colours' entry service join, if it does not exist yet; resolves
+   * with its name. Compose refuses to run anything in a colour while its external network is
+   * missing (a deploy hook before the first deployment, too).
+   */
+  async ensureNetwork(): Promise<string> {
+    const network = proxyNetworkName(this.target.project);
+    if ((await this.find("network")).length === 0) await this.engine.createNetwork(network, this.labels());
+    return network;
   }
 
   async active(id: string): Promise<Colour | undefined> {

@@ -112,17 +112,7 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
   const whenSlot = map.get("when");
   const when = whenSlot && readWhen(c, whenSlot);
   const hooksSlot = map.get("hooks");
-  let hooks = hooksSlot && readHooks(c, hooksSlot);
-  if (hooksSlot && hooks && strategy === "blue-green") {
-    // The blue-green executor has its own smoke step and no hook calls yet: refuse, never skip.
-    c.report(
-      c.position(hooksSlot.keyNode),
-      hooksSlot.path,
-      "SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED",
-      `hooks: are not implemented for strategy "blue-green" yet (use blue_green.smoke for a check of the idle colour)`,
-    );
-    hooks = undefined;
-  }
+  const hooks = hooksSlot && readHooks(c, hooksSlot);
   const update = get("update", {} as UpdateOverrides, (s) => readUpdate(c, s, "update"));
   const rollback = get("rollback", {} as UpdateOverrides, (s) => readUpdate(c, s, "rollback"));
   const valid =

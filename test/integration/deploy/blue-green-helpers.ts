@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { COMPOSE_LABEL, detectCompose, runCompose } from "../../../compose/index.js";
@@ -8,14 +8,14 @@ import { parsePipeline } from "../../../pipelines/index.js";
 import { openStore, type Store } from "../../../store/index.js";
 import { engine, FIXTURES } from "./helpers.js";
 
-const PIPELINE = (blueGreen: string) => `name: shop
+const PIPELINE = (blueGreen: string, hooks: string) => `name: shop
 environments:
   production:
     compose: blue-green.yml
     strategy: blue-green
     update: { drain: 1s }
     blue_green: { service: app, port: 8080, publish: "127.0.0.1:0"${blueGreen} }
-stages:
+${hooks}stages:
   - { name: deploy, deploy: production }
 `;
 
@@ -28,23 +28,33 @@ export class BlueGreenEnvironment implements AsyncDisposable {
     readonly project: string,
     readonly store: Store,
     private readonly blueGreen: string,
+    private readonly hooks: string,
   ) {}
 
-  /** `blueGreen`: extra keys of `blue_green:` (", smoke: ..., scale_down_after: 1s"). */
-  static async create(opts: { blueGreen?: string } = {}): Promise<BlueGreenEnvironment> {
+  /**
+   * `blueGreen`: extra keys of `blue_green:` (", smoke: ..., scale_down_after: 1s"); `hooks`:
+   * the environment's `hooks:` section, indented as a key of it; `compose`: the compose file's
+   * text instead of the fixture's.
+   */
+  static async create(
+    opts: { blueGreen?: string; hooks?: string; compose?: string } = {},
+  ): Promise<BlueGreenEnvironment> {
     const dir = await mkdtemp(join(tmpdir(), "slipway-bg-"));
-    await cp(join(FIXTURES, "blue-green.yml"), join(dir, "blue-green.yml"));
+    if (opts.compose) await writeFile(join(dir, "blue-green.yml"), opts.compose);
+    else await cp(join(FIXTURES, "blue-green.yml"), join(dir, "blue-green.yml"));
     const id = Math.random().toString(36).slice(2, 8);
     const store = await openStore(undefined, { dataDir: dir });
-    return new BlueGreenEnvironment(dir, `shop-${id}`, `slipway-bg-test-${id}`, store, opts.blueGreen ?? "");
+    const project = `slipway-bg-test-${id}`;
+    return new BlueGreenEnvironment(dir, `shop-${id}`, project, store, opts.blueGreen ?? "", opts.hooks ?? "");
   }
 
   get key() {
     return { repository: this.repository, environment: "production" };
   }
 
-  target(version: string, image: string): EnvironmentTarget {
-    const parsed = parsePipeline(PIPELINE(this.blueGreen), "slipway.yml");
+  /** `extra`: more interpolation variables of the version, besides `IMAGE`. */
+  target(version: string, image: string, extra: Record<string, string> = {}): EnvironmentTarget {
+    const parsed = parsePipeline(PIPELINE(this.blueGreen, this.hooks), "slipway.yml");
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     const environment = parsed.pipeline.environments.production;
     if (!environment) throw new Error("no environment");
@@ -54,7 +64,7 @@ export class BlueGreenEnvironment implements AsyncDisposable {
       project: this.project,
       composeFile: join(this.dir, "blue-green.yml"),
       version,
-      variables: { IMAGE: image },
+      variables: { IMAGE: image, ...extra },
     };
   }
 

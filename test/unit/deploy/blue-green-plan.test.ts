@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type BlueGreenState,
   type BlueGreenStep,
+  hookColour,
   isDeployError,
   planBlueGreen,
   type ReplicaState,
@@ -251,5 +252,28 @@ describe("blue-green service specs", () => {
   it("accepts engine-chosen ports and one replica", () => {
     const yaml = "services:\n  app:\n    image: a\n    ports: ['127.0.0.1::80']\n";
     expect(readServiceSpecs(yaml, { app: "h" }, env).map((s) => s.name)).toEqual(["app"]);
+  });
+});
+
+describe("which colour's project runs a deploy hook", () => {
+  const plan = (active: "blue" | "green" | undefined, stacks: Record<"blue" | "green", StackState>) =>
+    planBlueGreen(
+      { proxy: true, ...(active ? { active } : {}), stacks },
+      { specs: { blue: V2, green: V2 }, smoke: false, scaleDownAfterSeconds: 600 },
+    );
+  it.each([
+    ["first deployment: the colour being deployed", undefined, { blue: EMPTY, green: EMPTY }, "blue", "blue"],
+    [
+      "blue serves v1: pre in blue (serving), post in green (new)",
+      "blue",
+      { blue: RUNS_V1, green: EMPTY },
+      "blue",
+      "green",
+    ],
+    ["green serves v1: pre in green, post in blue", "green", { blue: EMPTY, green: RUNS_V1 }, "green", "blue"],
+    ["blue already serves v2: both in blue", "blue", { blue: RUNS_V2, green: RUNS_V1 }, "blue", "blue"],
+  ] as const)("%s", (_what, active, stacks, pre, post) => {
+    const p = plan(active, stacks);
+    expect([hookColour(p, "pre_deploy"), hookColour(p, "post_deploy")]).toEqual([pre, post]);
   });
 });
