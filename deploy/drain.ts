@@ -14,27 +14,84 @@ export async function drainAndRemove(
   service: string,
   ids: string[],
   drainSeconds: number,
-  opts: { stopGraceSeconds?: number; log?: (line: string) => void; signal?: AbortSignal } = {},
+  opts: DrainOptions = {},
 ): Promise<void> {
-  if (ids.length === 0) return;
-  await Promise.all(ids.map((id) => takeOutOfRotation(engine, service, id)));
-  if (drainSeconds > 0) await sleep(drainSeconds * 1000, opts.signal);
-  await Promise.all(
-    ids.map(async (id) => {
-      await engine.stopContainer(id, opts.stopGraceSeconds ?? 10);
-      await engine.removeContainer(id);
-      opts.log?.(`removed ${service} container ${id.slice(0, 12)}`);
-    }),
-  );
+  await (await beginDrain(engine, service, ids, drainSeconds, opts)).finish();
 }
 
-async function takeOutOfRotation(engine: Engine, service: string, id: string): Promise<void> {
+export interface DrainOptions {
+  stopGraceSeconds?: number;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Old containers out of rotation and draining, still running until `finish`. */
+export interface Drain {
+  /** Waits out the rest of the drain, then stops and removes the containers. */
+  finish(): Promise<void>;
+  /** Puts the containers back in rotation (their replacements failed); they keep serving. */
+  restore(): Promise<void>;
+}
+
+/**
+ * Starts a drain: the containers leave rotation now and the drain clock starts, but they keep
+ * running. A start-first batch begins the drain as soon as the replacements are ready, so the
+ * drain overlaps the batch's `monitor` window; if a replacement fails within it, `restore`
+ * puts the old containers back before anything was stopped.
+ */
+export async function beginDrain(
+  engine: Engine,
+  service: string,
+  ids: string[],
+  drainSeconds: number,
+  opts: DrainOptions = {},
+): Promise<Drain> {
+  const drained = Date.now() + drainSeconds * 1000;
+  const taken = (await Promise.all(ids.map((id) => takeOutOfRotation(engine, service, id)))).flat();
+  let settled = false;
+  return {
+    async finish() {
+      if (settled) return;
+      settled = true;
+      const rest = drained - Date.now();
+      if (ids.length > 0 && rest > 0) await sleep(rest, opts.signal);
+      await Promise.all(
+        ids.map(async (id) => {
+          await engine.stopContainer(id, opts.stopGraceSeconds ?? 10);
+          await engine.removeContainer(id);
+          opts.log?.(`removed ${service} container ${id.slice(0, 12)}`);
+        }),
+      );
+    },
+    async restore() {
+      if (settled) return;
+      settled = true;
+      await Promise.all(taken.map((t) => engine.reattachWithAliases(t.network, t.id, t.aliases)));
+      if (taken.length > 0) opts.log?.(`${service}: ${ids.length} old container(s) back in rotation`);
+    },
+  };
+}
+
+interface TakenOut {
+  id: string;
+  network: string;
+  /** The aliases it had before: what `restore` gives back. */
+  aliases: string[];
+}
+
+async function takeOutOfRotation(engine: Engine, service: string, id: string): Promise<TakenOut[]> {
   const c = await engine.inspectContainer(id).catch(() => undefined);
-  if (!c?.running) return;
+  if (!c?.running) return [];
+  const taken: TakenOut[] = [];
   for (const [network, { aliases }] of Object.entries(c.networks ?? {})) {
     if (!aliases.includes(service)) continue;
     // Keep its own name so it can still be reached by name (and reach others) while it drains.
     const keep = aliases.filter((a) => a !== service);
-    await engine.reattachWithoutAliases(network, id, keep).catch(() => undefined);
+    const ok = await engine.reattachWithAliases(network, id, keep).then(
+      () => true,
+      () => false,
+    );
+    if (ok) taken.push({ id, network, aliases });
   }
+  return taken;
 }

@@ -8,12 +8,15 @@ export interface ContainerVerdict {
   detail: string;
 }
 
-const POLL_MS = 250;
+// Readiness and the end of the monitor window are seen at most this late (inspect is cheap).
+const POLL_MS = 100;
 
 /**
  * Waits until each container is ready (healthy when it has a healthcheck, running when it has
  * none), then watches it for `monitorSeconds`. A container that exits, turns unhealthy, or is
  * not ready by the progress deadline derived from its healthcheck counts as failed.
+ * `onAllReady` is called once, when every container has become ready (before the monitor
+ * window ends): a start-first batch starts draining the old containers there.
  */
 export async function watchContainers(
   engine: Engine,
@@ -21,8 +24,14 @@ export async function watchContainers(
   health: HealthSettings | undefined,
   monitorSeconds: number,
   signal?: AbortSignal,
+  onAllReady?: () => void,
 ): Promise<ContainerVerdict[]> {
-  return Promise.all(ids.map((id) => watchOne(engine, id, health, monitorSeconds, signal)));
+  let waiting = ids.length;
+  const ready = () => {
+    waiting -= 1;
+    if (waiting === 0) onAllReady?.();
+  };
+  return Promise.all(ids.map((id) => watchOne(engine, id, health, monitorSeconds, ready, signal)));
 }
 
 async function watchOne(
@@ -30,6 +39,7 @@ async function watchOne(
   id: string,
   health: HealthSettings | undefined,
   monitorSeconds: number,
+  onReady: () => void,
   signal?: AbortSignal,
 ): Promise<ContainerVerdict> {
   const deadline = Date.now() + progressDeadlineSeconds(health) * 1000;
@@ -43,7 +53,10 @@ async function watchOne(
       return { id, state: "unhealthy", detail: (c.healthLog ?? []).slice(-1)[0] ?? "unhealthy" };
     }
     const ready = health === undefined || c.health === "none" || c.health === "healthy";
-    if (ready && readyAt === undefined) readyAt = Date.now();
+    if (ready && readyAt === undefined) {
+      readyAt = Date.now();
+      onReady();
+    }
     if (readyAt !== undefined && Date.now() - readyAt >= monitorSeconds * 1000) {
       return { id, state: health ? "healthy" : "running", detail: `ready, then stable for ${monitorSeconds}s` };
     }

@@ -1,10 +1,11 @@
 import type { Engine } from "../engine/index.js";
 import type { BatchInput } from "../store/index.js";
 import type { EnvironmentCompose } from "./compose-target.js";
-import { drainAndRemove } from "./drain.js";
+import { beginDrain, type Drain, drainAndRemove } from "./drain.js";
 import { DeployError } from "./errors.js";
 import { type ContainerVerdict, sleep, watchContainers } from "./health.js";
 import { exceedsFailureRatio, failureDecision, type Phase, type Plan, planDeployment, type Step } from "./planner.js";
+import { addReplicasLike } from "./replicas.js";
 import type { ServiceSpec } from "./service-spec.js";
 import { readStackState, serviceContainerIds } from "./stack-state.js";
 
@@ -181,6 +182,9 @@ async function runStep(
   const before = await serviceContainerIds(ctx.engine, project, step.service);
   let added: string[] = [];
   if (step.add > 0) {
+    added = (await addReplicasLike(ctx.engine, project, step.service, spec.hash, step.add)) ?? [];
+  }
+  if (step.add > 0 && added.length === 0) {
     await compose.run(
       {
         kind: "up",
@@ -194,10 +198,31 @@ async function runStep(
     const after = await serviceContainerIds(ctx.engine, project, step.service);
     added = after.filter((id) => !before.includes(id));
   }
-  const verdicts = await watchContainers(ctx.engine, added, spec.health, settings.monitorSeconds, ctx.signal);
+  // Start-first: the old containers leave rotation as soon as every replacement is ready, so
+  // their drain runs during the batch's monitor window instead of after it. They keep running
+  // until the monitor passes: a replacement that fails within it puts them back in rotation.
+  let draining: Promise<Drain> | undefined;
+  const onAllReady =
+    settings.order === "start-first" && step.remove.length > 0
+      ? () => {
+          draining = beginDrain(ctx.engine, step.service, step.remove, settings.drainSeconds, {
+            log: ctx.log,
+            signal: ctx.signal,
+          });
+        }
+      : undefined;
+  let verdicts: ContainerVerdict[];
+  try {
+    verdicts = await watchContainers(ctx.engine, added, spec.health, settings.monitorSeconds, ctx.signal, onAllReady);
+  } catch (err) {
+    // Cancelled mid-monitor: whatever was draining serves again.
+    await draining?.then((d) => d.restore()).catch(() => undefined);
+    throw err;
+  }
   const failed = verdicts.filter((v) => !isOk(v));
   // Broken new containers leave at once (no drain: they should not be serving).
   if (failed.length > 0) {
+    if (draining) await (await draining).restore();
     await drainAndRemove(
       ctx.engine,
       step.service,
@@ -207,7 +232,9 @@ async function runStep(
     );
   }
   // Old containers retire only when their replacements came up; otherwise they keep serving.
-  if (settings.order === "start-first" && failed.length === 0) retiring.add(drain());
+  if (settings.order === "start-first" && failed.length === 0) {
+    retiring.add(draining ? draining.then((d) => d.finish()) : drain());
+  }
   await record(ctx, phase, step.service, step.batch, step.batches, added, step.remove, verdicts, started);
   const outcome: StepOutcome = { failedBy: new Map(), details: [] };
   tally(outcome, step.service, verdicts);

@@ -13,12 +13,16 @@ const NUMBER = "com.docker.compose.container-number";
 export async function readStackState(engine: Engine, project: string): Promise<StackState> {
   const resources = await engine.listResources([`${COMPOSE_LABEL.project}=${project}`]);
   const state: StackState = {};
-  for (const r of resources) {
-    if (r.kind !== "container" || r.labels[COMPOSE_LABEL.oneoff] === "True") continue;
-    const service = r.labels[COMPOSE_LABEL.service];
-    if (!service) continue;
-    const c = await engine.inspectContainer(r.id).catch(() => undefined);
-    if (!c) continue;
+  // Inspected at once: a deploy reads the stack before every plan, and one by one was a round
+  // trip per container.
+  const containers = resources.filter(
+    (r) => r.kind === "container" && r.labels[COMPOSE_LABEL.oneoff] !== "True" && r.labels[COMPOSE_LABEL.service],
+  );
+  const inspected = await Promise.all(containers.map((r) => engine.inspectContainer(r.id).catch(() => undefined)));
+  containers.forEach((r, i) => {
+    const c = inspected[i];
+    if (!c) return;
+    const service = r.labels[COMPOSE_LABEL.service] as string;
     const broken = !c.running || c.health === "unhealthy";
     const replica: ReplicaState = {
       id: r.id,
@@ -26,7 +30,7 @@ export async function readStackState(engine: Engine, project: string): Promise<S
       number: Number(r.labels[NUMBER] ?? 0),
     };
     state[service] = [...(state[service] ?? []), replica];
-  }
+  });
   for (const list of Object.values(state)) list.sort((a, b) => a.number - b.number);
   return state;
 }

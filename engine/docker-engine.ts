@@ -299,6 +299,36 @@ export class DockerEngine implements Engine {
     };
   }
 
+  async createLike(templateId: string, name: string, labels: Record<string, string>): Promise<string> {
+    const t = await this.#docker.getContainer(templateId).inspect();
+    // The template's hostname is its own short id: the copy gets its own (Docker's default).
+    const { Hostname: _hostname, ...config } = t.Config;
+    const shortId = t.Id.slice(0, 12);
+    const endpoints = Object.entries(t.NetworkSettings?.Networks ?? {}).map(([network, ep]) => ({
+      network,
+      // Docker adds the container's short id as an alias by itself; the template's is not ours.
+      config: { Aliases: ((ep as { Aliases?: string[] | null }).Aliases ?? []).filter((a) => a !== shortId) },
+    }));
+    const [first, ...rest] = endpoints;
+    const created = await this.#docker.createContainer({
+      ...config,
+      name,
+      Labels: { ...(config.Labels ?? {}), ...labels },
+      HostConfig: t.HostConfig,
+      // One network at create time (older engines take no more); the rest are joined before the start.
+      ...(first ? { NetworkingConfig: { EndpointsConfig: { [first.network]: first.config } } } : {}),
+    });
+    try {
+      for (const ep of rest) {
+        await this.#docker.getNetwork(ep.network).connect({ Container: created.id, EndpointConfig: ep.config });
+      }
+    } catch (err) {
+      await created.remove({ force: true, v: true }).catch(() => undefined);
+      throw err;
+    }
+    return created.id;
+  }
+
   async execInContainer(
     id: string,
     cmd: string[],
@@ -335,7 +365,7 @@ export class DockerEngine implements Engine {
     return { exitCode: info.ExitCode ?? -1, stdout: out.stdout.join("\n"), stderr: out.stderr.join("\n") };
   }
 
-  async reattachWithoutAliases(network: string, id: string, aliases: string[]): Promise<void> {
+  async reattachWithAliases(network: string, id: string, aliases: string[]): Promise<void> {
     const net = this.#docker.getNetwork(network);
     await net.disconnect({ Container: id, Force: true });
     await net.connect({ Container: id, EndpointConfig: { Aliases: aliases } });

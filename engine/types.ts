@@ -48,6 +48,13 @@ export interface Engine {
   removeNetwork(idOrName: string): Promise<void>;
 
   createContainer(spec: ContainerSpec): Promise<string>;
+  /**
+   * Creates (does not start) a container with another one's configuration, host config and
+   * networks (with their aliases), under a new name and with `labels` added or replaced. A
+   * rolling batch adds replicas this way once compose made the first container of the new
+   * version: the same container compose would make, without a compose start-up per batch.
+   */
+  createLike(templateId: string, name: string, labels: Record<string, string>): Promise<string>;
   startContainer(id: string): Promise<void>;
   /**
    * Attaches to a created container's output before it starts (no line can be missed) and
@@ -82,12 +89,13 @@ export interface Engine {
     opts?: { env?: Record<string, string>; timeoutMs?: number },
   ): Promise<ExecResult>;
   /**
-   * Detaches a container from a network and attaches it again with only the given aliases:
-   * its DNS name on that network (e.g. a compose service name) stops resolving to it, so a
-   * load balancer following DNS takes it out of rotation while it can still reach the rest
-   * of the stack. The container gets a new address on the network.
+   * Detaches a container from a network and attaches it again with exactly the given aliases.
+   * Without the compose service name, that name stops resolving to it, so a load balancer
+   * following DNS takes it out of rotation while it can still reach the rest of the stack;
+   * with the name again, it is back in rotation. The container gets a new address on the
+   * network.
    */
-  reattachWithoutAliases(network: string, id: string, aliases: string[]): Promise<void>;
+  reattachWithAliases(network: string, id: string, aliases: string[]): Promise<void>;
 
   /** Everything carrying all of the given labels (`key=value`, or `key` alone for presence). */
   listResources(labelFilters: string[]): Promise<LabelledResource[]>;

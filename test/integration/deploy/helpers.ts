@@ -43,6 +43,17 @@ export async function appImage(version: string, healthy = true): Promise<string>
   );
 }
 
+/** `slipway-deploy-test/app:<version>` that is healthy at first, then exits after `seconds`. */
+export async function exitingAppImage(version: string, seconds: number): Promise<string> {
+  const hash = await dirHash(join(FIXTURES, "app"));
+  return buildOnce(
+    join(FIXTURES, "app"),
+    APP,
+    { VERSION: version, HEALTHY: "1", EXIT_AFTER: String(seconds) },
+    `${version}-exits-${seconds}-${hash}`,
+  );
+}
+
 const PIPELINE = (update: string) => `name: shop
 image: ${APP}
 environments:

@@ -1,6 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { detectCompose } from "../../../compose/index.js";
 import { deployVersion, isDeployError } from "../../../deploy/index.js";
-import { appImage, engine, sample, startLoad, TestEnvironment } from "./helpers.js";
+import { appImage, engine, exitingAppImage, sample, startLoad, TestEnvironment } from "./helpers.js";
 
 /**
  * A 3-replica app behind HAProxy (server-template on Docker's DNS), parallelism 1, delay 1s,
@@ -36,6 +39,47 @@ describe("rolling upgrade behind a load balancer", () => {
       ["app", 2, 1, 1, "success"],
       ["app", 3, 1, 1, "success"],
     ]);
+    // Batches 2 and 3 copied batch 1's new container instead of running compose again: the
+    // copies are compose's own (it lists them, numbers them, and sees them as current).
+    const ids = await env.containerIds("app");
+    expect((await composePs(env, "app")).sort()).toEqual(ids);
+    const numbers = await Promise.all(
+      ids.map(async (id) => (await engine.inspectContainer(id)).labels?.["com.docker.compose.container-number"]),
+    );
+    expect(new Set(numbers).size).toBe(3);
+    const again = await deployVersion(env.target("v2", v2), env.options());
+    expect(again.status).toBe("success");
+    expect(await env.containerIds("app")).toEqual(ids);
+  });
+
+  it("puts a drained old replica back when its replacement dies inside the monitor window", async () => {
+    await using env = await TestEnvironment.create();
+    // Healthy at its first check (500 ms), dead at 1.5 s: inside the 2 s monitor window, after
+    // the start-first batch began draining the replica it replaces.
+    const [v1, dies] = [await appImage("v1"), await exitingAppImage("v4", 1.5)];
+    await deployVersion(env.target("v1", v1), env.options());
+    const url = await env.lbUrl();
+    await waitServing(url, "v1");
+    const before = await env.containerIds("app");
+    const lines: string[] = [];
+    const load = startLoad(url, { concurrency: 2, maxSeconds: 120 });
+    const err = await deployVersion(env.target("v4", dies), env.options({ log: (l) => lines.push(l) })).catch(
+      (e: unknown) => e,
+    );
+    const report = await load.stop();
+    expect(isDeployError(err, "SLIPWAY_E_DEPLOY_ROLLED_BACK")).toBe(true);
+    expect(lines.join("\n")).toMatch(/app: 1 old container\(s\) back in rotation/);
+    expect(report.errors).toEqual([]);
+    expect(report.failed).toBe(0);
+    // The very same v1 containers serve: the drained one was never stopped.
+    expect(await env.containerIds("app")).toEqual(before);
+    expect(await env.appImages()).toEqual([v1, v1, v1]);
+    // ... and every one of them is in rotation again (answers to the service's name).
+    for (const id of before) {
+      const networks = Object.values((await engine.inspectContainer(id)).networks ?? {});
+      expect(networks.some((n) => n.aliases.includes("app"))).toBe(true);
+    }
+    expect(new Set(await sample(url, 12))).toEqual(new Set(["v1"]));
   });
 
   it("rolls back automatically when the new version's healthcheck fails, with zero failed requests", async () => {
@@ -70,6 +114,21 @@ describe("rolling upgrade behind a load balancer", () => {
     expect(history.map((d) => d.version)).toEqual(["v1"]);
   });
 });
+
+/** Ids of a service's containers as the compose CLI itself lists them. */
+async function composePs(env: TestEnvironment, service: string): Promise<string[]> {
+  const cli = await detectCompose();
+  const [command, ...prefix] = cli.flavor === "v2" ? ["docker", "compose"] : ["docker-compose"];
+  const out = execFileSync(
+    command as string,
+    [...prefix, "-p", env.project, "-f", join(env.dir, "compose.yml"), "ps", "-q", service],
+    { env: { ...process.env, IMAGE: "busybox:latest", LB_IMAGE: "busybox:latest" }, encoding: "utf8" },
+  );
+  const short = out.split("\n").filter(Boolean);
+  const all = await env.containerIds(service);
+  // v1 prints full ids, v2 may print short ones: map each to the full id.
+  return short.map((s) => all.find((id) => id.startsWith(s)) ?? s);
+}
 
 async function waitServing(url: string, version: string): Promise<void> {
   const deadline = Date.now() + 30_000;
