@@ -12,6 +12,7 @@ export {
   planBlueGreen,
 } from "./blue-green-plan.js";
 export { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
+export { awaitDeployTurn, type DeployTurn, QUEUE_LEASE_MS, QUEUE_POLL_MS, type TurnOptions } from "./deploy-turn.js";
 export { drainAndRemove } from "./drain.js";
 export {
   type ContainerStatus,

@@ -2,6 +2,7 @@
 
 export type * from "./approval-types.js";
 export { APPROVAL_STATES } from "./approval-types.js";
+export type * from "./deploy-queue-types.js";
 export type * from "./deployment-types.js";
 export { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS } from "./deployment-types.js";
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.js";

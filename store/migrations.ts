@@ -334,6 +334,26 @@ export const MIGRATIONS: readonly Migration[] = [
        PRIMARY KEY (delivery_id, seq)
      );`,
   ),
+  both(
+    9,
+    "deploy queue",
+    // The deploy stages of each environment waiting for their turn or deploying, across
+    // runners: seq is the queue order, expires_at the lease their runner renews.
+    `CREATE TABLE deploy_queue (
+       seq {serial},
+       repository TEXT NOT NULL,
+       environment TEXT NOT NULL,
+       run_id TEXT NOT NULL,
+       stage TEXT NOT NULL,
+       run_number INTEGER NOT NULL,
+       runner TEXT NOT NULL,
+       since {ts} NOT NULL,
+       expires_at {ts} NOT NULL,
+       UNIQUE (run_id, stage)
+     );
+     CREATE INDEX deploy_queue_environment ON deploy_queue (repository, environment, seq);
+     CREATE INDEX deploy_queue_runner ON deploy_queue (runner);`,
+  ),
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -1,6 +1,8 @@
 import { createToken, listTokens, revokeToken, verifyToken } from "./api-tokens.js";
 import type { ApprovalStore } from "./approval-types.js";
 import { SqlApprovalStore } from "./approvals.js";
+import { SqlDeployQueue } from "./deploy-queue.js";
+import type { DeployQueueStore } from "./deploy-queue-types.js";
 import type { DeploymentStore } from "./deployment-types.js";
 import { SqlDeploymentStore } from "./deployments.js";
 import { badArgument, runNotFound, StoreError } from "./errors.js";
@@ -41,6 +43,7 @@ export class SqlStore implements Store {
   readonly engine: "sqlite" | "postgres";
   readonly location: string;
   readonly deployments: DeploymentStore;
+  readonly deployQueue: DeployQueueStore;
   readonly notifications: NotificationStore;
   readonly approvals: ApprovalStore;
   #closed = false;
@@ -49,6 +52,7 @@ export class SqlStore implements Store {
     this.engine = db.engine;
     this.location = db.location;
     this.deployments = new SqlDeploymentStore(db);
+    this.deployQueue = new SqlDeployQueue(db);
     this.notifications = new SqlNotificationStore(db);
     this.approvals = new SqlApprovalStore(db);
   }

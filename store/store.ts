@@ -1,4 +1,5 @@
 import type { ApprovalStore } from "./approval-types.js";
+import type { DeployQueueStore } from "./deploy-queue-types.js";
 import type { DeploymentStore } from "./deployment-types.js";
 import type { NotificationStore } from "./notification-types.js";
 import type {
@@ -38,6 +39,8 @@ export interface Store extends AsyncDisposable {
   readonly location: string;
   /** Deployments, their batches and environment locks (migrations 5-6). */
   readonly deployments: DeploymentStore;
+  /** The deploy stages waiting for their environment or deploying, across runners (migration 9). */
+  readonly deployQueue: DeployQueueStore;
   /** Outbound webhook deliveries and their attempts (migration 8). */
   readonly notifications: NotificationStore;
   /** The gates of deploy stages: approvals, window waits and overrides (migration 7). */

@@ -6,7 +6,6 @@ import { acquireRunnerLock, openStore, probeRunnerLock, type Store } from "../..
 import { Notifier, observeDeployments } from "../notify/index.js";
 import { buildApi } from "./api.js";
 import type { DaemonContext } from "./context.js";
-import { DeployGate } from "./deploy-gate.js";
 import { EnvironmentOps } from "./environment-ops.js";
 import { bindListen, closeServer, openForRequests, takeOver } from "./listen.js";
 import { LiveBus } from "./live-logs.js";
@@ -124,9 +123,12 @@ async function assemble(
       `deployment of ${d.version} to ${d.repository}/${d.environment} was interrupted by a restart: confirm or roll back`,
     );
   }
+  // Deploy stages this runner's previous life left in the deploy queue: their runs are
+  // reconciled below, so their places go now rather than when their leases expire.
+  const dropped = await store.deployQueue.leaveAll(config.runnerId);
+  if (dropped > 0) log(`left ${dropped} deploy queue place(s) held by a previous start`);
   const bus = new LiveBus();
   const sources = new SourceCache(config.dataDir);
-  const gate = new DeployGate();
   // Before anything can run, so the first run's events are heard; it only queues (runs never wait on it).
   const notifier = new Notifier({ config, store, bus, log });
   notifier.start();
@@ -144,7 +146,6 @@ async function assemble(
     engine,
     sources,
     bus,
-    gate,
     deployments,
     onStageFinished: (type: string, durationMs: number) => metrics.stageFinished(type, durationMs),
   };

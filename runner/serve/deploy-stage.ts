@@ -1,25 +1,27 @@
 import { isSlipwayError } from "../../core/index.js";
-import { deployVersion, type EnvironmentTarget } from "../../deploy/index.js";
+import { awaitDeployTurn, type DeployTurn, deployVersion, type EnvironmentTarget } from "../../deploy/index.js";
 import type { DeployStage } from "../../pipelines/index.js";
-import type { ApprovalStore, DeploymentStore } from "../../store/index.js";
+import type { ApprovalStore, DeploymentStore, DeployQueueStore } from "../../store/index.js";
 import type { RunContext, StageOutcome } from "../stages/types.js";
 import { checkGate } from "./approval-gate.js";
-import type { DeployGate } from "./deploy-gate.js";
 import { environmentTarget } from "./environment-target.js";
 
-/** A deploy stage waits this long for another runner's deployment of the environment. */
+/**
+ * Once its turn came (nobody held the lock), a deploy stage waits this long for the lock when an
+ * explicit deploy or rollback took it in between.
+ */
 const LOCK_WAIT_MS = 15 * 60_000;
 
 /**
- * The daemon's deploy stage: a thin caller of `deploy/`. Deployments of one environment are
- * ordered by the DeployGate (a newer waiting run supersedes an older waiting one) and, across
- * runners, by the store's environment lock; the executor does the rest (plan, batches,
- * health, drain, rollback) and records the deployment.
+ * The daemon's deploy stage: a thin caller of `deploy/`. The deploy stages of one environment
+ * take turns in the store's deploy queue, across every runner on the database (a newer waiting
+ * run supersedes an older waiting one: `awaitDeployTurn`), and the store's environment lock
+ * orders them against explicit deploys and rollbacks; the executor does the rest (plan,
+ * batches, health, drain, rollback) and records the deployment.
  */
 export function createDeployHandler(
-  gate: DeployGate,
   repository: string,
-  deps: { records: DeploymentStore; holder: string; approvals: ApprovalStore },
+  deps: { records: DeploymentStore; queue: DeployQueueStore; holder: string; approvals: ApprovalStore },
   onDeployed: (ctx: RunContext, env: string, project: string) => Promise<void>,
 ) {
   return async (ctx: RunContext, stage: DeployStage, signal: AbortSignal): Promise<StageOutcome> => {
@@ -63,7 +65,24 @@ export function createDeployHandler(
       return { ok: false, detail: `${verdict.error.code}: ${verdict.error.message}` };
     }
     if (verdict.note) ctx.log(`deploy to ${stage.environment}: ${verdict.note}`);
-    const turn = await gate.enter(`${repository}/${stage.environment}`, ctx.runNumber);
+    let turn: DeployTurn;
+    try {
+      turn = await awaitDeployTurn(
+        { queue: deps.queue, locks: deps.records },
+        {
+          repository,
+          environment: stage.environment,
+          runId: ctx.runId,
+          stage: stage.name,
+          runNumber: ctx.runNumber,
+          runner: deps.holder,
+        },
+        { signal, log: ctx.log },
+      );
+    } catch (err) {
+      if (signal.aborted) return { ok: false, cancelled: true, detail: "cancelled" };
+      throw err;
+    }
     try {
       if (turn.superseded) {
         ctx.log(`deploy to ${stage.environment} superseded by run #${turn.superseded}, which is waiting too`);
@@ -90,7 +109,7 @@ export function createDeployHandler(
       }
       throw err;
     } finally {
-      turn.release();
+      await turn.release();
     }
   };
 }

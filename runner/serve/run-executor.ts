@@ -10,7 +10,6 @@ import { executePipeline, planRun } from "../pipeline-executor.js";
 import { localStages, type StageRegistry } from "../stages/registry.js";
 import type { RunContext } from "../stages/types.js";
 import { recordArtifacts } from "./artifacts.js";
-import type { DeployGate } from "./deploy-gate.js";
 import { createDeployHandler } from "./deploy-stage.js";
 import { isInterruption } from "./interruption.js";
 import { ServeError } from "./listen.js";
@@ -28,7 +27,6 @@ export interface ExecutorDeps {
   engine: Engine;
   sources: SourceCache;
   bus: LiveBus;
-  gate: DeployGate;
   /** The deploy stage's records; the daemon passes the store's, observed for notifications. */
   deployments?: DeploymentStore;
   /** Observes finished stages (metrics). */
@@ -210,10 +208,10 @@ function daemonStages(deps: ExecutorDeps, repo: RepositoryConfig): StageRegistry
     .register(
       "deploy",
       createDeployHandler(
-        deps.gate,
         repo.name,
         {
           records: deps.deployments ?? deps.store.deployments,
+          queue: deps.store.deployQueue,
           holder: deps.config.runnerId,
           approvals: deps.store.approvals,
         },

@@ -13,7 +13,7 @@ type AnyHandler = (ctx: RunContext, stage: Stage, signal: AbortSignal) => Promis
  *
  * Registering a handler is one line, and replaces whatever the type had:
  *
- *     const stages = localStages().register("deploy", createDeployHandler(gate, repo, onDeployed));
+ *     const stages = localStages().register("deploy", createDeployHandler(repo, deps, onDeployed));
  *
  * A type with no handler reports, as a skipped stage, that it does not run here.
  */

@@ -47,6 +47,7 @@ describe.each(ENGINES)("store schema and records on %s", (engine) => {
       "notification_attempts",
       "notification_deliveries",
       "approvals",
+      "deploy_queue",
     ]);
     await rawExec(db, "DELETE FROM schema_migrations WHERE version >= 3");
     expect(await store.schemaVersion()).toBe(2);
