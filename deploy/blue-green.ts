@@ -216,13 +216,12 @@ async function switchBack<O extends BlueGreenOptions>(
 
 /**
  * Runs `fn` under the environment's lock when it is free now; a running deployment wins (it
- * plans for itself). The lock is taken under a holder of its own: the store's lock is
- * re-entrant per holder, so under the runner's id it would "succeed" during this runner's own
- * deployment and then release that deployment's lock.
+ * plans for itself). The scale-down is an operation of its own (`withLock` gives each one its
+ * own holder), so during this runner's own deployment it finds the lock taken and waits.
  */
 function unlockedRunner<O extends BlueGreenOptions>(target: EnvironmentTarget, opts: O, support: ExecutorSupport<O>) {
   return async (fn: () => Promise<void>) => {
-    const own = { ...opts, holder: `${opts.holder}/scale-down`, lockWaitMs: 0 };
+    const own = { ...opts, lockWaitMs: 0 };
     return support
       .withLock(keyOf(target), own, async () => {
         await fn();

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Engine } from "../engine/index.js";
 import type { DeploymentRow, DeploymentStore, DeploymentTrigger, EnvironmentKey } from "../store/index.js";
 import { deployBlueGreen, type ExecutorSupport, rollbackBlueGreen } from "./blue-green.js";
@@ -234,7 +235,8 @@ export async function recoverInterrupted(records: DeploymentStore, holder?: stri
   for (const row of running) {
     const key = { repository: row.repository, environment: row.environment };
     const lock = await records.getLock(key);
-    const live = lock !== undefined && lock.expiresAt > Date.now() && lock.holder !== holder;
+    const live =
+      lock !== undefined && lock.expiresAt > Date.now() && !(holder !== undefined && heldByRunner(lock.holder, holder));
     const superseded = newest.get(`${row.repository}/${row.environment}`) !== row.id;
     if (live && !superseded) continue;
     const updated = await records.updateDeployment(row.id, {
@@ -341,11 +343,18 @@ async function requireImages(engine: Engine, images: string[], version: string, 
   }
 }
 
+/**
+ * Runs `fn` holding the environment's lock. The store's lock is re-entrant per holder (a
+ * holder renewing or re-taking its own lease), so every operation takes it under a holder of
+ * its own, `<runner id>/<operation>`: two operations of one runner (a deploy stage and an
+ * explicit `slipway deploy`, say) exclude each other exactly as two runners do.
+ */
 async function withLock<T>(key: EnvironmentKey, opts: ExecutorOptions, fn: () => Promise<T>): Promise<T> {
   const lease = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const waitUntil = Date.now() + (opts.lockWaitMs ?? 0);
+  const holder = operationHolder(opts.holder);
   for (;;) {
-    const got = await opts.records.acquireLock(key, opts.holder, lease);
+    const got = await opts.records.acquireLock(key, holder, lease);
     if (got.acquired) break;
     if (Date.now() >= waitUntil) {
       throw new DeployError(
@@ -356,14 +365,24 @@ async function withLock<T>(key: EnvironmentKey, opts: ExecutorOptions, fn: () =>
     await new Promise((r) => setTimeout(r, 500));
   }
   const renew = setInterval(() => {
-    opts.records.renewLock(key, opts.holder, lease).catch(() => {});
+    opts.records.renewLock(key, holder, lease).catch(() => {});
   }, lease / 3);
   try {
     return await fn();
   } finally {
     clearInterval(renew);
-    await opts.records.releaseLock(key, opts.holder).catch(() => {});
+    await opts.records.releaseLock(key, holder).catch(() => {});
   }
+}
+
+/** A lock holder for one operation of `runner` (see `withLock`). */
+function operationHolder(runner: string): string {
+  return `${runner}/${randomBytes(4).toString("hex")}`;
+}
+
+/** Whether a lock's holder is `runner` itself or one of its operations. */
+function heldByRunner(lockHolder: string, runner: string): boolean {
+  return lockHolder === runner || lockHolder.startsWith(`${runner}/`);
 }
 
 /** What the blue-green path (deploy/blue-green.ts) shares with this one: the lock and the image check. */

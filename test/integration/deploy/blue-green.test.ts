@@ -93,7 +93,7 @@ describe("blue-green behind Slipway's proxy", () => {
     expect(isDeployError(err, "SLIPWAY_E_DEPLOY_SMOKE_FAILED")).toBe(true);
     expect(await env.activeColour()).toBe("blue");
     // While a deployment of this same runner holds the environment, the delayed scale-down
-    // waits: the store's lock is re-entrant per holder, so it must not run under that holder.
+    // waits: it is an operation of its own, with a lock holder of its own.
     const ok = await deployVersion(env.target("v2", v2), env.options());
     expect(ok).toMatchObject({ status: "success", spec: { colour: "green" } });
     expect((await env.store.deployments.acquireLock(env.key, "test-runner", 60_000)).acquired).toBe(true);
