@@ -399,6 +399,18 @@ export const ServiceStatus = {
   required: ["service", "version", "running", "ready", "containers"],
 } as const;
 
+/** Who deploys an environment now (the store's lease), or null when nobody does. */
+const EnvironmentLock = {
+  anyOf: [
+    {
+      type: "object",
+      properties: { holder: str, deploymentId: nullableStr, acquiredAt: int, expiresAt: int },
+      required: ["holder", "deploymentId", "acquiredAt", "expiresAt"],
+    },
+    { type: "null" },
+  ],
+} as const;
+
 /** An environment: what the store recorded last, and what the engine runs now. */
 export const EnvironmentSummary = {
   type: "object",
@@ -407,18 +419,45 @@ export const EnvironmentSummary = {
     environment: str,
     current: { anyOf: [Deployment, { type: "null" }] },
     lastGood: nullableStr,
-    lock: {
-      anyOf: [
-        {
-          type: "object",
-          properties: { holder: str, deploymentId: nullableStr, acquiredAt: int, expiresAt: int },
-          required: ["holder", "deploymentId", "acquiredAt", "expiresAt"],
-        },
-        { type: "null" },
-      ],
-    },
+    lock: EnvironmentLock,
     /** `confirm` and `rollback` when the newest deployment is paused or interrupted. */
     actions: { type: "array", items: { type: "string", enum: ["confirm", "rollback"] } },
   },
   required: ["repository", "environment", "current", "lastGood", "lock", "actions"],
+} as const;
+
+/*
+ * Deployment messages of `GET /api/events`, sent as the daemon's deploy executor records them
+ * (deploy stages, `slipway deploy` / `confirm` / `rollback`, the delayed blue-green scale-down,
+ * restart recovery). Deployments another runner sharing the store makes are not on this
+ * daemon's stream.
+ */
+
+/** `event: deployment`: a deployment's row as just recorded: started (`running`), paused, ended, its outcome changed. */
+export const DeploymentEvent = {
+  type: "object",
+  properties: { deployment: Deployment },
+  required: ["deployment"],
+} as const;
+
+/** `event: batch`: one batch of a deployment, as just recorded (a health check of a blue-green colour, a switch). */
+export const DeploymentBatchEvent = {
+  type: "object",
+  properties: { repository: str, environment: str, batch: DeploymentBatch },
+  required: ["repository", "environment", "batch"],
+} as const;
+
+/** `event: lock`: an environment's lock was taken (`lock` is the new lease) or freed (`lock: null`). */
+export const EnvironmentLockEvent = {
+  type: "object",
+  properties: { repository: str, environment: str, lock: EnvironmentLock },
+  required: ["repository", "environment", "lock"],
+} as const;
+
+/** Every message kind of `GET /api/events` by its SSE `event:` name (published in the OpenAPI document's components). */
+export const EVENT_SCHEMAS = {
+  run: RunEvent,
+  deployment: DeploymentEvent,
+  batch: DeploymentBatchEvent,
+  lock: EnvironmentLockEvent,
 } as const;

@@ -253,9 +253,11 @@ export const ROUTES = {
     response: { 200: decided, ...errors },
   },
   events: {
-    summary: "Server-sent events: every run or stage change, as {run, stages}",
-    tags: ["runs"],
-    response: { 200: text },
+    summary: "Server-sent events: run and stage changes, deployments, their batches, environment locks",
+    description:
+      "A text/event-stream. Each message's `event:` names its kind and its `data:` is JSON: `run` (a run after a change, with its stages: #/components/schemas/RunEvent), `deployment` (a deployment as recorded: DeploymentEvent), `batch` (a batch of a deployment: DeploymentBatchEvent), `lock` (an environment's lock taken or freed: EnvironmentLockEvent). Comments (`: keep-alive`) every 15 s. See docs/api.md.",
+    tags: ["runs", "environments"],
+    response: { 200: { description: "the stream", content: { "text/event-stream": { schema: text } } } },
   },
   listAudit: {
     summary: "Audit log, newest first",

@@ -81,12 +81,14 @@ export interface SseMessage {
 /**
  * Reads server-sent events with fetch until `signal` aborts or the server ends the stream.
  * Reconnects after a dropped connection (with Last-Event-ID when `resume` is set), like EventSource.
+ * `onOpen` is called on each (re)connection, once the server answered: what happened while
+ * the page was not connected is for the caller to read again.
  */
 export async function streamEvents(
   path: string,
   onMessage: (m: SseMessage) => void,
   signal: AbortSignal,
-  opts: { resume?: boolean } = {},
+  opts: { resume?: boolean; onOpen?: () => void } = {},
 ): Promise<void> {
   let lastId: string | undefined;
   while (!signal.aborted) {
@@ -95,6 +97,7 @@ export async function streamEvents(
       if (opts.resume && lastId) extra["last-event-id"] = lastId;
       const res = await fetch(path, { headers: headers(extra), signal });
       if (!res.ok || !res.body) throw await failure(res);
+      opts.onOpen?.();
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       for (;;) {

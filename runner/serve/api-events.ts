@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { FastifyInstance } from "fastify";
 import { ROUTES, type RunEventJson } from "../../api-schema/index.js";
 import type { DaemonContext } from "./context.js";
+import type { DeploymentLiveEvent } from "./deployment-events.js";
 import type { LiveEvent } from "./live-logs.js";
 
 /**
@@ -47,7 +48,11 @@ export class RunFeed extends EventEmitter<{ update: [RunEventJson] }> {
   }
 }
 
-/** `GET /api/events`: server-sent events, `event: run` with `{run, stages}` on every change. */
+/**
+ * `GET /api/events`: server-sent events, `event: run` with `{run, stages}` on every change of a
+ * run, and `deployment`, `batch` and `lock` as the deploy executor records them (sent at once,
+ * in the order the store took them; api-schema/ has each message's schema).
+ */
 export function registerEventRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   const feed = new RunFeed(ctx);
   const open = new Set<() => void>();
@@ -67,10 +72,15 @@ export function registerEventRoutes(app: FastifyInstance, ctx: DaemonContext): v
       res.write(`event: run\nid: ${update.run.id}\ndata: ${JSON.stringify(update)}\n\n`);
     };
     feed.on("update", onUpdate);
+    const onDeployment = (e: DeploymentLiveEvent) => {
+      res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+    };
+    ctx.bus.on("deployment", onDeployment);
     const stop = () => {
       open.delete(stop);
       clearInterval(keepAlive);
       feed.off("update", onUpdate);
+      ctx.bus.off("deployment", onDeployment);
       res.end();
     };
     open.add(stop);

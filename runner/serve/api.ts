@@ -1,6 +1,12 @@
 import fastifySwagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { ROUTES } from "../../api-schema/index.js";
+import {
+  DeploymentBatchEvent,
+  DeploymentEvent,
+  EnvironmentLockEvent,
+  ROUTES,
+  RunEvent,
+} from "../../api-schema/index.js";
 import { registerAdminRoutes } from "./api-admin.js";
 import { registerApprovalRoutes } from "./api-approvals.js";
 import { actorOf, authGuard } from "./api-auth.js";
@@ -45,7 +51,16 @@ export async function buildApi(ctx: DaemonContext, opts: BuildApiOptions = {}): 
     openapi: {
       openapi: "3.0.3",
       info: { title: "Slipway", description: "HTTP API of `slipway serve` (docs/api.md)", version: "1" },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+        // The messages of /api/events (a text/event-stream, which OpenAPI cannot type per message).
+        // They are JSON Schema, like the routes': swagger converts both to OpenAPI 3.0's dialect
+        // (`type: [x, "null"]` → `nullable`), but its types want that dialect already.
+        schemas: { RunEvent, DeploymentEvent, DeploymentBatchEvent, EnvironmentLockEvent } as unknown as Record<
+          string,
+          Record<string, never>
+        >,
+      },
       security: [{ bearer: [] }],
     },
   });

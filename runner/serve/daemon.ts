@@ -6,6 +6,7 @@ import { acquireRunnerLock, openStore, probeRunnerLock, type Store } from "../..
 import { Notifier, observeDeployments } from "../notify/index.js";
 import { buildApi } from "./api.js";
 import type { DaemonContext } from "./context.js";
+import { publishDeployments } from "./deployment-events.js";
 import { EnvironmentOps } from "./environment-ops.js";
 import { bindListen, closeServer, openForRequests, takeOver } from "./listen.js";
 import { LiveBus } from "./live-logs.js";
@@ -137,7 +138,11 @@ async function assemble(
   undo.push(() => notifier.stop());
   // Closed after the API and before the store: rollouts it runs are cut and recorded interrupted.
   // Every deployment's end (deploy stages, `slipway deploy`/`rollback` through the API) is heard.
-  const deployments = observeDeployments(store.deployments, (row) => notifier.deploymentFinished(row));
+  // Every deployment recorded, batch, and lock taken or freed goes out on /api/events too.
+  const deployments = publishDeployments(
+    observeDeployments(store.deployments, (row) => notifier.deploymentFinished(row)),
+    (e) => bus.publishDeployment(e),
+  );
   const environments = new EnvironmentOps({ config, store, engine, sources, log, deployments });
   undo.push(() => environments.close());
   const deps = {

@@ -63,7 +63,7 @@ export class EnvironmentOps {
       engine: Engine;
       sources: SourceCache;
       log: (line: string) => void;
-      /** The executor's records; the daemon passes the store's, observed for notifications. */
+      /** The executor's records; the daemon passes the store's, observed for notifications and /api/events. */
       deployments?: DeploymentStore;
     },
   ) {}
@@ -259,7 +259,8 @@ export class EnvironmentOps {
    * `status` shows it and `confirm` / `rollback` take it, without waiting for that restart.
    */
   private async tidy(): Promise<void> {
-    for (const d of await recoverInterrupted(this.deps.store.deployments)) {
+    // Through the observed records: the `interrupted` rows and freed locks go out on /api/events.
+    for (const d of await recoverInterrupted(this.deps.deployments ?? this.deps.store.deployments)) {
       this.deps.log(
         `${d.repository}/${d.environment}: deployment ${d.id} of ${d.version} was abandoned by its runner: interrupted`,
       );

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Store } from "../../store/index.js";
+import type { DeploymentLiveEvent } from "./deployment-events.js";
 
 /** What live subscribers (SSE clients, `slipway logs --follow`) are told. */
 export type LiveEvent =
@@ -7,8 +8,11 @@ export type LiveEvent =
   | { type: "stage"; runId: string; stage: string; status: string }
   | { type: "run"; runId: string; status: string };
 
-/** In-process fan-out of log appends and status changes; the store stays the source of truth. */
-export class LiveBus extends EventEmitter<{ event: [LiveEvent] }> {
+/**
+ * In-process fan-out of log appends and status changes of runs (`event`) and of what the deploy
+ * executor records (`deployment`: see publishDeployments); the store stays the source of truth.
+ */
+export class LiveBus extends EventEmitter<{ event: [LiveEvent]; deployment: [DeploymentLiveEvent] }> {
   constructor() {
     super();
     // Every SSE client is a listener; the default cap of 10 is a leak detector, not a limit here.
@@ -16,6 +20,9 @@ export class LiveBus extends EventEmitter<{ event: [LiveEvent] }> {
   }
   publish(event: LiveEvent): void {
     this.emit("event", event);
+  }
+  publishDeployment(event: DeploymentLiveEvent): void {
+    this.emit("deployment", event);
   }
 }
 

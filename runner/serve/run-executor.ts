@@ -27,7 +27,7 @@ export interface ExecutorDeps {
   engine: Engine;
   sources: SourceCache;
   bus: LiveBus;
-  /** The deploy stage's records; the daemon passes the store's, observed for notifications. */
+  /** The deploy stage's records; the daemon passes the store's, observed for notifications and /api/events. */
   deployments?: DeploymentStore;
   /** Observes finished stages (metrics). */
   onStageFinished?(type: string, durationMs: number, status: string): void;

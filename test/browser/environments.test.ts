@@ -88,6 +88,11 @@ describe.skipIf(!browserAvailable())("environments pages in chromium against a r
     origin = createOrigin(FILES);
     daemon = await startTestDaemon(`repositories:\n  - name: web\n    url: ${origin.bare}\n    poll: false\n`);
     browser = await launchBrowser();
+    // The environments pages' fallback poll (30 s) is an hour here, for every page of the
+    // context: whatever they show after their first read came from /api/events.
+    await browser.context.addInitScript(() => {
+      (globalThis as { slipwayFallbackPollMs?: number }).slipwayFallbackPollMs = 3_600_000;
+    });
     page = await browser.context.newPage();
     await page.goto(`${daemon.url}/signin`);
     await page.getByLabel("API token").fill(API_TOKEN);
@@ -113,20 +118,23 @@ describe.skipIf(!browserAvailable())("environments pages in chromium against a r
   });
 
   it("shows a rollout's batches advancing live, then rolls back from the page", async () => {
+    // The environments list, open before anything was deployed, gets the environment's row from
+    // the first deployment's messages (no poll comes in time: it is an hour away).
+    await page.goto(`${daemon.url}/environments`);
+    await page.getByText("No environments in its pipeline.").waitFor();
     const first = await daemon.waitForRun((await runDevelop()).id);
     expect(first.run.status).toBe("success");
     expect(await served()).toEqual(["v1", "v1", "v1"]);
-
-    // The environments list names it with its version.
-    await page.goto(`${daemon.url}/environments`);
     const row = page.locator('tr[data-environment="staging"]');
     await row.getByText("develop-1").first().waitFor();
+    await row.locator('[data-status="success"]').waitFor();
     await page.screenshot({ path: screenshotPath("environments"), fullPage: true });
     await row.getByRole("link", { name: "staging" }).click();
     await page.waitForURL(`**${envPath}`);
     await page.locator("[data-current-version]", { hasText: "develop-1" }).waitFor();
 
-    // v2, deployed by run #2 while the page stays open: no reload from here on.
+    // v2, deployed by run #2 while the page stays open: no reload from here on, and no poll
+    // either (an hour away): the rollout's progress, its end and the rollback arrive as events.
     writeFileSync(join(origin.work, "www/version"), "v2\n");
     git(origin.work, "commit", "-qam", "v2");
     git(origin.work, "push", "-q", "origin", "develop");

@@ -1,7 +1,9 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { DeploymentDetailJson, ReplyOf } from "../../../api-schema/index.js";
+import type { DeploymentDetailJson, DeploymentJson, ReplyOf } from "../../../api-schema/index.js";
 import { ApiFailure, call } from "../api.js";
+import { actionsFor, environmentOf, isCurrent, withBatch, withDeployment } from "../deployment-state.js";
 import { when } from "../format.js";
+import { fallbackPollMs, useDeploymentEvents } from "../live.js";
 import { usePoll } from "../poll.js";
 import { defaultRollbackTarget } from "../rollback-target.js";
 import { Link } from "../router.js";
@@ -10,6 +12,12 @@ import { Status } from "../status.js";
 import { DeploymentHistory, RolloutProgress } from "./deployments.js";
 
 type EnvStatus = ReplyOf<"environmentStatus">;
+
+/** The newer of two views of the current deployment (a status read may answer after a newer message). */
+function newest(a: DeploymentJson | null, b: DeploymentJson | null | undefined): DeploymentJson | null {
+  if (!a || !b || a.id !== b.id) return a;
+  return b.updatedAt > a.updatedAt ? b : a;
+}
 /**
  * Deployments the page reads (and polls). The executor looks 200 deep for a rollback target;
  * only when none of the newest 30 is a good other version does the button go unlabelled and
@@ -102,10 +110,11 @@ function ServicesTable(props: { services: EnvStatus["services"] }) {
  * One environment: each service's version and health, the rollout in progress with its
  * batches, confirm and rollback (signed-in users only), and the deployment history.
  *
- * Why it polls: `/api/events` carries run and stage changes only, no deployment events, so this
- * page reads the environment's status and history itself. Only the open environment page
- * polls, once a second while a rollout runs (batches end every few seconds) and every five
- * seconds otherwise (to notice a rollout another runner or the CLI started).
+ * It moves by the deployment messages of `/api/events`: a deployment recorded or updated, each
+ * batch, the lock taken or freed change the page at once, and each also asks for the status
+ * again (shortly after, once for a burst) since the services' containers come from the
+ * engine, not the stream. A slow fallback poll (30 s, `fallbackPollMs`) reads everything
+ * again, for what the stream cannot tell: a rollout another runner sharing the store runs.
  */
 export function EnvironmentPage(props: { repo: string; env: string }) {
   const session = useSession();
@@ -127,14 +136,52 @@ export function EnvironmentPage(props: { repo: string; env: string }) {
     setError("");
     return s;
   };
-  usePoll(
-    () =>
-      load().catch((e: Error) => {
-        setError(e instanceof ApiFailure ? `${e.code}: ${e.message}` : e.message);
-        throw e;
-      }),
-    (s) => (s?.current?.status === "running" || s?.lock ? 1000 : 5000),
-    [base],
+  const reload = () =>
+    load().catch((e: Error) => {
+      setError(e instanceof ApiFailure ? `${e.code}: ${e.message}` : e.message);
+      throw e;
+    });
+  usePoll(reload, () => fallbackPollMs(), [base]);
+
+  // The engine's view (services, containers) follows a message by one read, a burst by one too.
+  const refresh = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(refresh.current), []);
+  const refreshStatus = () => {
+    clearTimeout(refresh.current);
+    refresh.current = setTimeout(() => {
+      call("environmentStatus", "GET", base)
+        .then((s) => setStatus((old) => ({ ...s, current: newest(s.current, old?.current) })))
+        .catch(() => {}); // the fallback poll shows errors
+    }, 250);
+  };
+  useDeploymentEvents(
+    (m) => {
+      const { repository, environment } = environmentOf(m);
+      if (repository !== props.repo || environment !== props.env) return;
+      if (m.type === "deployment") {
+        const d = m.data.deployment;
+        setHistory((h) => withDeployment(h, d, HISTORY));
+        setStatus((s) =>
+          s && isCurrent(d, s.current)
+            ? {
+                ...s,
+                current: d,
+                lastGood: d.status === "success" ? d.version : s.lastGood,
+                actions: actionsFor(d),
+              }
+            : s,
+        );
+        refreshStatus();
+      } else if (m.type === "batch") {
+        setHistory((h) => withBatch(h, m.data.batch));
+        refreshStatus();
+      } else {
+        const { lock } = m.data;
+        setStatus((s) => s && { ...s, lock });
+      }
+    },
+    // (Re)connected: whatever happened meanwhile is read once.
+    () => void reload().catch(() => {}),
   );
 
   const act = async (p: Pending) => {
@@ -209,7 +256,8 @@ export function EnvironmentPage(props: { repo: string; env: string }) {
           <>
             <dt>Lock</dt>
             <dd>
-              held by {status.lock.holder} until {new Date(status.lock.expiresAt).toLocaleTimeString()}
+              {/* Since, not until: lease renewals are no events, so an expiry shown would go stale. */}
+              held by {status.lock.holder} since {new Date(status.lock.acquiredAt).toLocaleTimeString()}
             </dd>
           </>
         )}

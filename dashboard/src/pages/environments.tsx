@@ -1,7 +1,10 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { ReplyOf } from "../../../api-schema/index.js";
 import { call } from "../api.js";
+import { actionsFor, environmentOf, isCurrent } from "../deployment-state.js";
 import { when } from "../format.js";
+import { fallbackPollMs, useDeploymentEvents } from "../live.js";
+import { usePoll } from "../poll.js";
 import { Link } from "../router.js";
 import { Status } from "../status.js";
 
@@ -11,26 +14,75 @@ export function environmentHref(repository: string, environment: string): string
   return `/environments/${encodeURIComponent(repository)}/${encodeURIComponent(environment)}`;
 }
 
-/** Every repository's environments: what each runs now, its last good version, who deploys it. */
+/**
+ * Every repository's environments: what each runs now, its last good version, who deploys it.
+ * Deployment messages of `/api/events` keep it current (an environment's first deployment adds
+ * its row); a slow fallback poll (`fallbackPollMs`, 30 s) reads it all again for what the
+ * stream cannot tell (another runner sharing the store).
+ */
 export function EnvironmentsPage() {
   const [repos, setRepos] = useState<{ name: string; environments: Summary[] | undefined }[]>([]);
   const [error, setError] = useState("");
-  useEffect(() => {
-    (async () => {
-      const { repositories } = await call("listRepos", "GET", "/api/repos");
-      setRepos(repositories.map((r) => ({ name: r.name, environments: undefined })));
-      await Promise.all(
-        repositories.map(async (r) => {
-          const { environments } = await call(
-            "listEnvironments",
-            "GET",
-            `/api/repos/${encodeURIComponent(r.name)}/environments`,
-          );
-          setRepos((old) => old.map((o) => (o.name === r.name ? { ...o, environments } : o)));
-        }),
-      );
-    })().catch((e: Error) => setError(e.message));
-  }, []);
+  const load = async () => {
+    const { repositories } = await call("listRepos", "GET", "/api/repos");
+    setRepos((old) =>
+      repositories.map((r) => ({ name: r.name, environments: old.find((o) => o.name === r.name)?.environments })),
+    );
+    await Promise.all(
+      repositories.map(async (r) => {
+        const { environments } = await call(
+          "listEnvironments",
+          "GET",
+          `/api/repos/${encodeURIComponent(r.name)}/environments`,
+        );
+        setRepos((old) => old.map((o) => (o.name === r.name ? { ...o, environments } : o)));
+      }),
+    );
+    setError("");
+  };
+  usePoll(
+    () =>
+      load().catch((e: Error) => {
+        setError(e.message);
+        throw e;
+      }),
+    () => fallbackPollMs(),
+    [],
+  );
+  const update = (repository: string, environment: string, change: (e: Summary | undefined) => Summary | undefined) =>
+    setRepos((old) =>
+      old.map((r) => {
+        if (r.name !== repository || r.environments === undefined) return r;
+        const before = r.environments.find((e) => e.environment === environment);
+        const after = change(before);
+        if (!after || after === before) return r;
+        const rest = r.environments.filter((e) => e.environment !== environment);
+        return { ...r, environments: [...rest, after].sort((a, b) => a.environment.localeCompare(b.environment)) };
+      }),
+    );
+  useDeploymentEvents(
+    (m) => {
+      const { repository, environment } = environmentOf(m);
+      if (m.type === "deployment") {
+        const d = m.data.deployment;
+        update(repository, environment, (e) => {
+          if (e && !isCurrent(d, e.current)) return e;
+          return {
+            repository,
+            environment,
+            lock: e?.lock ?? null,
+            current: d,
+            lastGood: d.status === "success" ? d.version : (e?.lastGood ?? null),
+            actions: actionsFor(d),
+          };
+        });
+      } else if (m.type === "lock") {
+        const { lock } = m.data;
+        update(repository, environment, (e) => e && { ...e, lock });
+      }
+    },
+    () => void load().catch(() => {}),
+  );
   return (
     <>
       <h1>Environments</h1>

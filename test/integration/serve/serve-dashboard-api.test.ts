@@ -219,6 +219,22 @@ describe("slipway serve: dashboard API (artifacts, test reports, audit, tokens, 
       "tests",
       "approvals",
     ]);
+    // The messages of /api/events, one schema per `event:` name, in the document's components.
+    const doc = res.body as unknown as {
+      components: { schemas: Record<string, { properties: Record<string, { nullable?: boolean }> }> };
+      paths: Record<string, { get: { responses: Record<string, { content: Record<string, unknown> }> } }>;
+    };
+    const schemas = doc.components.schemas;
+    expect(Object.keys(schemas.RunEvent?.properties ?? {})).toEqual(["run", "stages"]);
+    expect(Object.keys(schemas.DeploymentEvent?.properties ?? {})).toEqual(["deployment"]);
+    expect(Object.keys(schemas.DeploymentBatchEvent?.properties ?? {})).toEqual(["repository", "environment", "batch"]);
+    expect(Object.keys(schemas.EnvironmentLockEvent?.properties ?? {})).toEqual(["repository", "environment", "lock"]);
+    // Converted to OpenAPI 3.0's dialect like the routes' schemas: a nullable field says `nullable`.
+    const deployment = schemas.DeploymentEvent?.properties.deployment as unknown as {
+      properties: Record<string, { nullable?: boolean }>;
+    };
+    expect(deployment.properties.outcome?.nullable).toBe(true);
+    expect(Object.keys(doc.paths["/api/events"]?.get.responses["200"]?.content ?? {})).toEqual(["text/event-stream"]);
   });
 
   it("serves the dashboard (or its build hint) at / and JSON 404s under /api", async () => {
