@@ -56,7 +56,13 @@ export interface StepOutcome {
 export async function runStep(
   engine: Engine,
   step: StepSpec,
-  opts: { onLine: (line: string, stream: "stdout" | "stderr") => void; signal?: AbortSignal; graceSeconds?: number },
+  opts: {
+    onLine: (line: string, stream: "stdout" | "stderr") => void;
+    signal?: AbortSignal;
+    graceSeconds?: number;
+    /** Runs on the created container before it starts (e.g. copying the workspace in through it). */
+    beforeStart?: (containerId: string) => Promise<void>;
+  },
 ): Promise<StepOutcome> {
   const id = await engine.createContainer(stepContainerSpec(step));
   let cancelled = false;
@@ -67,7 +73,15 @@ export async function runStep(
   try {
     if (opts.signal?.aborted) return { exitCode: 130, cancelled: true, containerId: id };
     opts.signal?.addEventListener("abort", onAbort, { once: true });
+    // The caller removes the container once this returns; when this throws, it is removed here.
+    await opts.beforeStart?.(id).catch(async (err: unknown) => {
+      await engine.removeContainer(id).catch(() => {});
+      throw err;
+    });
     const output = await engine.attachOutput(id, opts.onLine);
+    // A cancel while the container was being prepared stopped nothing (it had not started):
+    // it must not start now.
+    if (opts.signal?.aborted) return { exitCode: 130, cancelled: true, containerId: id };
     await engine.startContainer(id);
     const exitCode = await engine.waitContainer(id);
     await output.done;

@@ -21,6 +21,7 @@ export {
   isNullNode,
   joinPath,
   type Position,
+  preloadYaml,
   YamlFileCheck,
   type YamlIssue,
   YamlSource,

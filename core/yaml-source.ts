@@ -7,6 +7,13 @@ import type { Document, Node } from "yaml";
 const requireLib = createRequire(import.meta.url);
 let yamlLib: typeof YamlLib | undefined;
 const yaml = (): typeof YamlLib => (yamlLib ??= requireLib("yaml") as typeof YamlLib);
+/**
+ * Loads the yaml library now rather than at the first parse: a caller about to wait on
+ * something else (`slipway run` waits on its git checkout) spends that time loading it.
+ */
+export function preloadYaml(): void {
+  yaml();
+}
 const isAlias = (node: unknown) => yaml().isAlias(node);
 const isMap = (node: unknown) => yaml().isMap(node);
 const isScalar = (node: unknown) => yaml().isScalar(node);

@@ -1,3 +1,5 @@
+// Before dockerode: keeps its ssh and BuildKit transports from loading until used.
+import "./deferred-transports.js";
 import Docker from "dockerode";
 import { packBuildContext } from "./build-context.js";
 import { pumpLines } from "./demux.js";

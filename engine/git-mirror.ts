@@ -1,6 +1,10 @@
 import { access, mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type SimpleGit, simpleGit } from "simple-git";
+import type { SimpleGit, SimpleGitFactory } from "simple-git";
+
+// simple-git is loaded on first use (~25 ms): every user of engine/ imports this file, and
+// only the daemon's mirrors use it (`slipway run` calls git directly, engine/git.ts).
+let simpleGit: SimpleGitFactory | undefined;
 
 export interface RemoteRef {
   /** Full name: `refs/heads/develop`, `refs/tags/v1.0`. */
@@ -27,7 +31,8 @@ export class GitMirror {
     private readonly credentials?: GitCredentials,
   ) {}
 
-  private git(cwd?: string): SimpleGit {
+  private async git(cwd?: string): Promise<SimpleGit> {
+    simpleGit ??= (await import("simple-git")).simpleGit;
     if (!this.credentials || !isHttp(this.url)) return simpleGit({ baseDir: cwd });
     // simple-git refuses an explicit environment that sets a credential helper (ours) or that
     // carries the operator's own EDITOR, PAGER, ssh or askpass settings (inherited as before);
@@ -45,17 +50,17 @@ export class GitMirror {
   /** Clones the mirror the first time, fetches (pruning deleted refs) afterwards. Returns whether it cloned. */
   async sync(): Promise<boolean> {
     if (await this.exists()) {
-      await this.git(this.dir).raw(["fetch", "--prune", "--prune-tags", "--quiet", "origin", "+refs/*:refs/*"]);
+      await (await this.git(this.dir)).raw(["fetch", "--prune", "--prune-tags", "--quiet", "origin", "+refs/*:refs/*"]);
       return false;
     }
     await mkdir(dirname(this.dir), { recursive: true });
-    await this.git().raw(["clone", "--mirror", "--quiet", this.url, this.dir]);
+    await (await this.git()).raw(["clone", "--mirror", "--quiet", this.url, this.dir]);
     return true;
   }
 
   /** Branches and tags of the remote, without fetching (what polling compares). */
   async lsRemote(): Promise<RemoteRef[]> {
-    const out = await this.git().raw(["ls-remote", "--heads", "--tags", this.url]);
+    const out = await (await this.git()).raw(["ls-remote", "--heads", "--tags", this.url]);
     // An annotated tag is listed twice: the tag object, then `name^{}` with its commit.
     const refs = new Map<string, string>();
     for (const { ref, sha } of parseRefLines(out)) {
@@ -67,7 +72,7 @@ export class GitMirror {
 
   /** Branches and tags of the local mirror, tags peeled to their commits. */
   async localRefs(): Promise<RemoteRef[]> {
-    const out = await this.git(this.dir).raw([
+    const out = await (await this.git(this.dir)).raw([
       "for-each-ref",
       "--format=%(if)%(*objectname)%(then)%(*objectname)%(else)%(objectname)%(end) %(refname)",
       "refs/heads",
@@ -80,7 +85,8 @@ export class GitMirror {
   async resolve(refOrSha: string): Promise<string | undefined> {
     try {
       return (
-        (await this.git(this.dir).raw(["rev-parse", "--verify", "--quiet", `${refOrSha}^{commit}`])).trim() || undefined
+        (await (await this.git(this.dir)).raw(["rev-parse", "--verify", "--quiet", `${refOrSha}^{commit}`])).trim() ||
+        undefined
       );
     } catch {
       return undefined;
@@ -90,7 +96,7 @@ export class GitMirror {
   /** A file of a commit, e.g. the pipeline file snapshot; undefined when absent. */
   async readFile(sha: string, path: string): Promise<string | undefined> {
     try {
-      return await this.git(this.dir).raw(["show", `${sha}:${path}`]);
+      return await (await this.git(this.dir)).raw(["show", `${sha}:${path}`]);
     } catch {
       return undefined;
     }
@@ -98,17 +104,13 @@ export class GitMirror {
 
   async addWorktree(sha: string, dest: string): Promise<void> {
     await mkdir(dirname(dest), { recursive: true });
-    await this.git(this.dir).raw(["worktree", "add", "--detach", "--force", dest, sha]);
+    await (await this.git(this.dir)).raw(["worktree", "add", "--detach", "--force", dest, sha]);
   }
 
   async removeWorktree(dest: string): Promise<void> {
-    await this.git(this.dir)
-      .raw(["worktree", "remove", "--force", dest])
-      .catch(() => {});
+    await (await this.git(this.dir)).raw(["worktree", "remove", "--force", dest]).catch(() => {});
     await rm(dest, { recursive: true, force: true });
-    await this.git(this.dir)
-      .raw(["worktree", "prune"])
-      .catch(() => {});
+    await (await this.git(this.dir)).raw(["worktree", "prune"]).catch(() => {});
   }
 }
 

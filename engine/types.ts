@@ -5,8 +5,10 @@
  *
  * Call order for a run's steps (as `builders/step.ts` and `builders/workspace.ts` make it;
  * compose shards and probes run their one-off containers the same way):
- *   once:     ensureImage → createVolume (the workspace) → createContainer (never started)
- *             → copyToContainer (the checkout) → removeContainer
+ *   once:     ensureImage → createVolume (the workspace) → the checkout goes in with
+ *             copyToContainer through the first build step's container, created and not yet
+ *             started (a compose stage without one: a createContainer never started, then
+ *             removeContainer)
  *   per step: createNetwork? → createContainer → attachOutput (before the start, so no line
  *             is missed) → startContainer → waitContainer → the attached output's `done`
  *             → copyFromContainer (artifacts, from the stopped container) → removeContainer

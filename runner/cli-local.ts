@@ -2,7 +2,6 @@ import { parseArgs } from "node:util";
 import { EXIT_CANCELLED } from "../core/index.js";
 import { collectGarbage, DockerEngine } from "../engine/index.js";
 import type { CliIo } from "./cli-io.js";
-import { runLocal } from "./local-run.js";
 import { formatStageTable } from "./report.js";
 import { defaultDataDir, defaultRunnerId } from "./settings.js";
 
@@ -31,7 +30,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     },
   });
   const engine = new DockerEngine();
-  await engine.ping();
+  // The run's module graph (pipelines, builders, stages) loads while the engine answers the ping.
+  const [{ runLocal }] = await Promise.all([import("./local-run.js"), engine.ping()]);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {

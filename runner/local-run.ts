@@ -1,17 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { realpath, rm } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
-import { simpleGit } from "simple-git";
+import { preloadYaml } from "../core/index.js";
 import {
   checkoutWorkspace,
   collectGarbage,
-  currentBranch,
   type Engine,
   originUrl,
   resolveRef,
+  workingTreeOf,
 } from "../engine/index.js";
 import { formatProblem, loadPipelineFile, sanitizeTag } from "../pipelines/index.js";
-import { executePipeline, planRun } from "./pipeline-executor.js";
 import type { StageResult } from "./report.js";
 import { nextRunNumber } from "./run-number.js";
 
@@ -50,23 +49,36 @@ export interface LocalRunResult {
  * whatever happened.
  */
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
+  // The executor's module graph (builders, stage handlers) loads while git answers below.
+  const executor = import("./pipeline-executor.js");
+  executor.catch(() => {}); // awaited below; a run refused before that never needs it
   const repoDir = await realpath(opts.repo);
-  const top = (await simpleGit(repoDir).revparse(["--show-toplevel"])).trim();
+  const tree = await workingTreeOf(repoDir);
+  const top = tree.top;
   const subdir = relative(top, repoDir);
-  const resolved = await resolveRef(top, opts.ref ?? (await currentBranch(top)) ?? "HEAD");
+  const [resolved, origin] = await Promise.all([resolveRef(top, opts.ref ?? tree.branch ?? "HEAD"), originUrl(top)]);
   const runNumber = await nextRunNumber(opts.dataDir, repoDir);
   const runId = `${sanitizeTag(basename(repoDir))}-${runNumber}-${randomBytes(3).toString("hex")}`;
   const result: LocalRunResult = { runId, runNumber, ok: false, cancelled: false, tags: [], stages: [], errors: [] };
   const checkoutDir = join(opts.dataDir, "workspaces", runId);
   const workspaceDir = join(checkoutDir, subdir);
 
-  // Orphans of runs killed earlier (kill -9, power loss) are reaped before anything new starts.
-  const reaped = await collectGarbage(opts.engine);
-  if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
+  // Orphans of runs killed earlier (kill -9, power loss) are reaped before anything new
+  // starts, while the checkout is made: the two do not touch each other (gc never looks at a
+  // live run's resources, and this run has none yet).
+  const reaping = collectGarbage(opts.engine).then((reaped) => {
+    if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
+  });
+  // Awaited below (a failure fails the run, as before); until then it is not unhandled.
+  reaping.catch(() => {});
 
   try {
     opts.log(`run ${runId}: ${resolved.ref} @ ${resolved.sha.slice(0, 12)}`);
-    await checkoutWorkspace(top, resolved.sha, checkoutDir);
+    const checkout = checkoutWorkspace(top, resolved.sha, checkoutDir);
+    // The pipeline parser's yaml library (~20 ms of CPU) loads while git checks the commit out.
+    preloadYaml();
+    await checkout;
+    await reaping;
     const parsed = await loadPipelineFile(join(workspaceDir, "slipway.yml"));
     if (!parsed.ok) {
       for (const p of parsed.problems) result.errors.push(formatProblem({ ...p, file: join(subdir, "slipway.yml") }));
@@ -74,6 +86,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       return result;
     }
     const pipeline = parsed.pipeline;
+    const { executePipeline, planRun } = await executor;
     const { refInfo, version, planned } = planRun(pipeline, resolved, runNumber);
     result.version = version.version;
     result.tags = version.tags;
@@ -93,7 +106,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       pipeline,
       workspaceDir,
       ref: resolved,
-      source: (await originUrl(top)) ?? top,
+      source: origin ?? top,
       artifactsDir: join(opts.dataDir, "runs", runId, "artifacts"),
       // `slipway run` runs the user's own repository on the user's own engine: trusted, as
       // running `docker compose up` there by hand would be (docs/security.md).
@@ -105,6 +118,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     });
     return { ...result, ok: run.ok, cancelled: run.cancelled, stages: run.stages };
   } finally {
+    await reaping.catch(() => {});
     await rm(checkoutDir, { recursive: true, force: true });
   }
 }

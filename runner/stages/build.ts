@@ -23,7 +23,6 @@ export async function builderImage(ctx: RunContext, name: string, signal?: Abort
 
 export async function buildStage(ctx: RunContext, stage: BuildStage, signal: AbortSignal): Promise<StageOutcome> {
   const image = await builderImage(ctx, stage.builder, signal);
-  await ctx.workspace.seed(image);
   const outcome = await runStep(
     ctx.engine,
     {
@@ -33,7 +32,13 @@ export async function buildStage(ctx: RunContext, stage: BuildStage, signal: Abo
       workspaceVolume: ctx.workspace.volume,
       labels: slipwayLabels({ owner: ctx.owner, runId: ctx.runId, role: "builder", stage: stage.name }),
     },
-    { onLine: (line) => ctx.log(line), signal, graceSeconds: ctx.graceSeconds },
+    {
+      onLine: (line) => ctx.log(line),
+      signal,
+      graceSeconds: ctx.graceSeconds,
+      // The first step of the run fills the workspace volume through its own container.
+      beforeStart: (id) => ctx.workspace.seedThrough(id),
+    },
   );
   try {
     if (outcome.cancelled) return { ok: false, cancelled: true, detail: "cancelled" };

@@ -1,6 +1,5 @@
 import type { Stage } from "../../pipelines/index.js";
 import { buildStage } from "./build.js";
-import { integrationStage } from "./compose.js";
 import { packageStage } from "./package.js";
 import type { RunContext, StageHandler, StageOutcome, StageType } from "./types.js";
 
@@ -47,8 +46,14 @@ function notHere(stage: Stage): StageOutcome {
 
 /** The stages any run can do without the daemon's configuration: build, package, compose. */
 export function localStages(): StageRegistry {
-  return new StageRegistry()
-    .register("build", buildStage)
-    .register("package", packageStage)
-    .register("compose", integrationStage);
+  return (
+    new StageRegistry()
+      .register("build", buildStage)
+      .register("package", packageStage)
+      // compose/ and its JUnit parser are ~40 ms to load: only a pipeline that has an
+      // integration stage pays for them, when that stage starts.
+      .register("compose", async (ctx, stage, signal) =>
+        (await import("./compose.js")).integrationStage(ctx, stage, signal),
+      )
+  );
 }

@@ -1,0 +1,127 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkoutWorkspace, originUrl, resolveRef, workingTreeOf } from "../../../engine/index.js";
+import { git } from "../../helpers/fixture-repo.js";
+
+// The local repository's git calls of `slipway run` (engine/git.ts), against real git
+// repositories: one commit on `develop` and a tag named like a branch.
+
+const root = mkdtempSync(join(tmpdir(), "slipway-git-"));
+const repo = join(root, "repo");
+let first = "";
+let second = "";
+
+beforeAll(() => {
+  mkdirSync(join(repo, "sub"), { recursive: true });
+  writeFileSync(join(repo, "sub", "slipway.yml"), "name: x\n");
+  git(repo, "init", "-q", "-b", "develop");
+  git(repo, "add", "-A");
+  git(repo, "commit", "-qm", "one");
+  first = git(repo, "rev-parse", "HEAD");
+  git(repo, "tag", "-a", "-m", "annotated", "v1.0");
+  // A tag named like the branch, on the first commit: the branch must win.
+  git(repo, "tag", "shadow");
+  git(repo, "branch", "shadow", first);
+  writeFileSync(join(repo, "NOTES.md"), "two\n");
+  git(repo, "add", "-A");
+  git(repo, "commit", "-qm", "two");
+  second = git(repo, "rev-parse", "HEAD");
+  git(repo, "branch", "-f", "shadow", second);
+  git(repo, "branch", "feature/x", first);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("workingTreeOf", () => {
+  it("gives the top of the working tree and the current branch, from a subdirectory", async () => {
+    expect(await workingTreeOf(join(repo, "sub"))).toEqual({ top: repo, branch: "develop" });
+  });
+
+  it("gives no branch on a detached HEAD", async () => {
+    const detached = join(root, "detached");
+    git(root, "clone", "-q", repo, detached);
+    git(detached, "checkout", "-q", "--detach", first);
+    expect(await workingTreeOf(detached)).toEqual({ top: detached, branch: undefined });
+  });
+
+  it("refuses a directory outside any repository with SLIPWAY_E_GIT_NOT_A_REPO", async () => {
+    const plain = mkdtempSync(join(tmpdir(), "slipway-not-git-"));
+    try {
+      await expect(workingTreeOf(plain)).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_NOT_A_REPO" });
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a repository without a commit with SLIPWAY_E_GIT_REF_NOT_FOUND", async () => {
+    const empty = join(root, "empty");
+    git(root, "init", "-q", empty);
+    await expect(workingTreeOf(empty)).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_REF_NOT_FOUND" });
+  });
+});
+
+describe("resolveRef", () => {
+  it.each([
+    ["develop", { ref: "refs/heads/develop", isTag: false }],
+    ["refs/heads/develop", { ref: "refs/heads/develop", isTag: false }],
+    ["v1.0", { ref: "refs/tags/v1.0", isTag: true }],
+  ])("%s", async (input, expected) => {
+    const sha = input === "v1.0" ? first : second;
+    expect(await resolveRef(repo, input)).toEqual({ ...expected, sha });
+  });
+
+  it("peels an annotated tag to its commit", async () => {
+    const tagObject = git(repo, "rev-parse", "v1.0");
+    expect(tagObject).not.toBe(first);
+    expect((await resolveRef(repo, "v1.0")).sha).toBe(first);
+  });
+
+  it("prefers the branch over a tag of the same name, as git checkout does", async () => {
+    expect(await resolveRef(repo, "shadow")).toEqual({ ref: "refs/heads/shadow", sha: second, isTag: false });
+  });
+
+  it("takes a sha (full or short) as a detached commit", async () => {
+    expect(await resolveRef(repo, first)).toEqual({ ref: first, sha: first, isTag: false });
+    expect(await resolveRef(repo, first.slice(0, 10))).toEqual({ ref: first, sha: first, isTag: false });
+  });
+
+  it("counts origin's remote-tracking branches as branches", async () => {
+    const clone = join(root, "tracking");
+    git(root, "clone", "-q", "-b", "develop", repo, clone);
+    expect(await resolveRef(clone, "feature/x")).toEqual({ ref: "refs/heads/feature/x", sha: first, isTag: false });
+  });
+
+  it.each([
+    ["nope"],
+    [""],
+    // An option to git, were it an argument: here only a name on stdin, which matches nothing.
+    ["--output=/tmp/slipway-git-owned"],
+    // A line break would be a second lookup on stdin.
+    [`nope\n${"develop"}`],
+  ])("refuses %j with SLIPWAY_E_GIT_REF_NOT_FOUND", async (input) => {
+    await expect(resolveRef(repo, input)).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_REF_NOT_FOUND" });
+    expect(existsSync("/tmp/slipway-git-owned")).toBe(false);
+  });
+});
+
+describe("checkoutWorkspace and originUrl", () => {
+  it("checks a commit out elsewhere without touching the user's working tree", async () => {
+    writeFileSync(join(repo, "NOTES.md"), "dirty\n");
+    const dest = join(root, "ws", "run-1");
+    try {
+      await checkoutWorkspace(repo, first, dest);
+      expect(readFileSync(join(dest, "sub", "slipway.yml"), "utf8")).toBe("name: x\n");
+      expect(existsSync(join(dest, "NOTES.md"))).toBe(false);
+      expect(git(dest, "rev-parse", "HEAD")).toBe(first);
+      expect(git(repo, "status", "--porcelain")).toBe("M NOTES.md");
+    } finally {
+      git(repo, "checkout", "--", "NOTES.md");
+    }
+  });
+
+  it("reads origin's URL, and nothing when there is no origin", async () => {
+    expect(await originUrl(repo)).toBeUndefined();
+    expect(await originUrl(join(root, "tracking"))).toBe(repo);
+  });
+});
