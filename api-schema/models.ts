@@ -282,6 +282,7 @@ export const RunEvent = {
 export const DEPLOYMENT_STATUS_VALUES = [
   "running",
   "paused",
+  "awaiting_confirm",
   "success",
   "failed",
   "rolled_back",

@@ -31,6 +31,11 @@ export interface Drain {
   finish(): Promise<void>;
   /** Puts the containers back in rotation (their replacements failed); they keep serving. */
   restore(): Promise<void>;
+  /**
+   * Waits out the rest of the drain and leaves the containers running, out of rotation (the
+   * two-phase finish keeps them: deploy/keep.ts stops them after their service's last batch).
+   */
+  keep(): Promise<void>;
 }
 
 /**
@@ -63,6 +68,12 @@ export async function beginDrain(
         }),
       );
     },
+    async keep() {
+      if (settled) return;
+      settled = true;
+      const rest = drained - Date.now();
+      if (ids.length > 0 && rest > 0) await sleep(rest, opts.signal);
+    },
     async restore() {
       if (settled) return;
       settled = true;
@@ -94,4 +105,16 @@ async function takeOutOfRotation(engine: Engine, service: string, id: string): P
     if (ok) taken.push({ id, network, aliases });
   }
   return taken;
+}
+
+/**
+ * Puts a container that runs again (the two-phase finish's rollback) back in rotation: on
+ * every network it is on, it answers to the service's name again.
+ */
+export async function putInRotation(engine: Engine, service: string, id: string): Promise<void> {
+  const c = await engine.inspectContainer(id);
+  for (const [network, { aliases }] of Object.entries(c.networks ?? {})) {
+    if (aliases.includes(service)) continue;
+    await engine.reattachWithAliases(network, id, [...aliases, service]);
+  }
 }

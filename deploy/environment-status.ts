@@ -1,12 +1,13 @@
 import { COMPOSE_LABEL } from "../compose/index.js";
 import { type Engine, LABEL } from "../engine/index.js";
 import type { DeploymentRow, EnvironmentKey } from "../store/index.js";
+import { keptOf } from "./keep.js";
 
 const CONFIG_HASH = "com.docker.compose.config-hash";
 
 export interface ContainerStatus {
   id: string;
-  /** `running`, `exited (1)`, ... */
+  /** `running`, `exited (1)`, ...; `kept` for a stopped container the two-phase finish keeps until `confirm`. */
   state: string;
   health: "starting" | "healthy" | "unhealthy" | "none";
   image: string | null;
@@ -38,6 +39,8 @@ export async function readEnvironmentStatus(
 ): Promise<ServiceStatus[]> {
   const resources = await engine.listResources([`${LABEL.environment}=${key.repository}/${key.environment}`]);
   const byService = new Map<string, ContainerStatus[]>();
+  const current = history[0];
+  const kept = new Set(current?.status === "awaiting_confirm" ? Object.values(keptOf(current.spec)).flat() : []);
   for (const r of resources) {
     if (r.kind !== "container" || r.labels[COMPOSE_LABEL.oneoff] === "True") continue;
     const service = r.labels[COMPOSE_LABEL.service];
@@ -47,7 +50,7 @@ export async function readEnvironmentStatus(
     const hash = r.labels[CONFIG_HASH] ?? "";
     const status: ContainerStatus = {
       id: r.id,
-      state: c.running ? "running" : `exited (${c.exitCode})`,
+      state: c.running ? "running" : kept.has(r.id) ? "kept" : `exited (${c.exitCode})`,
       health: c.health ?? "none",
       image: c.image ?? null,
       version: versionOfHash(history, service, hash),

@@ -34,6 +34,10 @@ export const DEPLOY_ERROR_CODES = {
     "`confirm` (or a paused rollback) was asked for an environment with no paused deployment.",
   SLIPWAY_E_DEPLOY_NO_PREVIOUS:
     "`rollback` without a version, but the environment has no earlier successful deployment.",
+  SLIPWAY_E_DEPLOY_AWAITING_CONFIRM:
+    "A deploy (or a rollback to another version) of an environment whose last deployment awaits confirmation (`confirm_upgrade: true`): run `slipway confirm ENV` or `slipway rollback ENV` first; nothing was changed.",
+  SLIPWAY_E_DEPLOY_ROLLBACK_TOO_OLD:
+    "`slipway rollback ENV VERSION` to a version older than the environment's last `keep_versions` versions; deploy it explicitly instead; nothing was changed.",
   SLIPWAY_E_DEPLOY_UNKNOWN_ENVIRONMENT: "The pipeline file defines no environment of that name.",
   SLIPWAY_E_DEPLOY_OUTSIDE_WINDOW:
     "`slipway deploy ENV VERSION` outside the environment's deploy window, without `--override-window`; nothing was changed.",

@@ -1,11 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../engine/index.js";
+import { DEFAULT_KEEP_VERSIONS } from "../pipelines/index.js";
 import type { DeploymentRow, DeploymentStore, DeploymentTrigger, EnvironmentKey } from "../store/index.js";
 import { deployBlueGreen, type ExecutorSupport, rollbackBlueGreen } from "./blue-green.js";
 import { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
-import { DeployError } from "./errors.js";
+import { DeployError, isDeployError } from "./errors.js";
 import { withHooks } from "./hooks.js";
-import { type RolloutContext, runRollout } from "./rollout.js";
+import { Keeper, keptOf } from "./keep.js";
+import { planDeployment } from "./planner.js";
+import { type RolloutContext, refuseStopFirst, runRollout } from "./rollout.js";
+import { readStackState } from "./stack-state.js";
+import { awaitingConfirm, confirmKept, keepVersionsOf, refuseExpiredRollback, restartKept } from "./two-phase.js";
 
 export interface ExecutorOptions {
   engine: Engine;
@@ -29,10 +34,14 @@ export interface ExecutorOptions {
 }
 
 /** What `spec` of a deployment row holds: enough to return to that version later. */
-interface DeploymentSpec {
+export interface DeploymentSpec {
   variables: Record<string, string>;
   /** Compose config hash per service: `slipway status` maps a container's hash to its version. */
   hashes?: Record<string, string>;
+  /** `keep_versions` in force while this deployment serves (the rollback window). */
+  keepVersions?: number;
+  /** `confirm_upgrade`: the replaced containers kept stopped until `confirm`, per service. */
+  kept?: Record<string, string[]>;
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -51,8 +60,17 @@ export async function deployVersion(target: EnvironmentTarget, opts: ExecutorOpt
   const compose = await EnvironmentCompose.open(target, log);
   const { specs, images } = await compose.specs();
   await requireImages(opts.engine, images, target.version, log);
+  if (target.environment.confirmUpgrade) {
+    // Refused before anything changes (and before a pre_deploy hook runs).
+    refuseStopFirst(
+      planDeployment("rolling", await readStackState(opts.engine, target.project), specs),
+      target.environment.name,
+    );
+  }
   const key = keyOf(target);
   return withLock(key, opts, async () => {
+    const [latest] = await opts.records.listDeployments(key, 1);
+    if (latest?.status === "awaiting_confirm") throw awaitingConfirm(latest);
     const previous = await opts.records.latestDeployment(key, ["success"]);
     const row = await opts.records.createDeployment({
       ...key,
@@ -62,7 +80,11 @@ export async function deployVersion(target: EnvironmentTarget, opts: ExecutorOpt
       trigger: opts.trigger ?? "cli",
       actor: opts.actor ?? null,
       runId: opts.runId ?? null,
-      spec: { variables: target.variables, hashes: hashesOf(specs) } satisfies DeploymentSpec,
+      spec: {
+        variables: target.variables,
+        hashes: hashesOf(specs),
+        keepVersions: target.environment.keepVersions ?? DEFAULT_KEEP_VERSIONS,
+      } satisfies DeploymentSpec,
     });
     opts.onStarted?.(row);
     return settle(
@@ -87,13 +109,14 @@ export async function deployVersion(target: EnvironmentTarget, opts: ExecutorOpt
 /** Continues a paused (or interrupted) deployment toward its version. */
 export async function confirmDeployment(target: EnvironmentTarget, opts: ExecutorOptions): Promise<DeploymentRow> {
   const key = keyOf(target);
-  const paused = await opts.records.latestDeployment(key, ["paused", "interrupted", "running"]);
+  const paused = await opts.records.latestDeployment(key, ["paused", "interrupted", "running", "awaiting_confirm"]);
   if (!paused || paused.status === "running") {
     throw new DeployError(
       "SLIPWAY_E_DEPLOY_NOT_PAUSED",
       `${key.repository}/${key.environment} has no paused deployment`,
     );
   }
+  if (paused.status === "awaiting_confirm") return withLock(key, opts, () => confirmKept(paused, opts));
   if (paused.strategy === "blue-green") {
     const resumed = { ...target, version: paused.version, variables: specOf(paused).variables };
     return deployBlueGreen(resumed, opts, BLUE_GREEN, paused);
@@ -132,8 +155,14 @@ export async function rollbackEnvironment(
         : `${key.repository}/${key.environment} has no earlier successful deployment to roll back to`,
     );
   }
+  const keepVersions = keepVersionsOf(history, target.environment.keepVersions);
+  if (version) refuseExpiredRollback(history, version, keepVersions, key);
   if (target.environment.strategy === "blue-green")
     return rollbackBlueGreen(target, opts, BLUE_GREEN, to, current, stuck);
+  if (current?.status === "awaiting_confirm") {
+    if (to.version !== current.previousVersion) throw awaitingConfirm(current);
+    return rollbackKept(target, opts, current, to, keepVersions);
+  }
   const compose = (await EnvironmentCompose.open(target, opts.log)).withVersion(to.version, specOf(to).variables);
   const { specs, images } = await compose.specs();
   await requireImages(opts.engine, images, to.version, opts.log ?? (() => {}));
@@ -153,10 +182,65 @@ export async function rollbackEnvironment(
       trigger: "rollback",
       actor: opts.actor ?? null,
       rollbackOf: current?.id ?? null,
-      spec: { ...specOf(to), hashes: hashesOf(specs) },
+      spec: { ...specOf(to), hashes: hashesOf(specs), keepVersions },
     });
     opts.onStarted?.(row);
     return settle(row, opts, finishRollback(row, compose, specs, to.version, opts));
+  });
+}
+
+/**
+ * `rollback` of a deployment awaiting confirmation: its kept containers start again (no pull,
+ * no new container), and once healthy they are back in rotation and the new ones leave. A
+ * kept container that does not come up is replaced by an ordinary rollback rollout.
+ */
+async function rollbackKept(
+  target: EnvironmentTarget,
+  opts: ExecutorOptions,
+  current: DeploymentRow,
+  to: DeploymentRow,
+  keepVersions: number,
+): Promise<DeploymentRow> {
+  const key = keyOf(target);
+  const compose = (await EnvironmentCompose.open(target, opts.log)).withVersion(to.version, specOf(to).variables);
+  const { specs } = await compose.specs();
+  return withLock(key, opts, async () => {
+    const now = await opts.records.getDeployment(current.id);
+    if (now?.status !== "awaiting_confirm") {
+      throw new DeployError(
+        "SLIPWAY_E_DEPLOY_NOT_PAUSED",
+        `${key.repository}/${key.environment}: deployment ${current.id} is no longer awaiting confirmation (${now?.status ?? "gone"}); try again`,
+      );
+    }
+    const reason = `rollback requested by ${opts.actor ?? "an operator"} before confirm`;
+    await opts.records.updateDeployment(current.id, { status: "rolled_back", rollbackReason: reason });
+    const row = await opts.records.createDeployment({
+      ...key,
+      version: to.version,
+      previousVersion: current.version,
+      strategy: target.environment.strategy,
+      trigger: "rollback",
+      actor: opts.actor ?? null,
+      rollbackOf: current.id,
+      spec: { ...specOf(to), hashes: hashesOf(specs), keepVersions },
+    });
+    opts.onStarted?.(row);
+    const work = async () => {
+      const ctx = rolloutContext(row, opts);
+      const restarted = await restartKept(ctx, compose, specs, keptOf(now.spec));
+      await opts.records.updateDeployment(current.id, { finishedAt: Date.now() });
+      if (restarted.allUp) {
+        return finish(
+          opts.records,
+          row,
+          "success",
+          `rolled back to ${to.version}: restarted ${restarted.count} kept container(s), removed the new ones`,
+        );
+      }
+      ctx.log(`${restarted.failed} kept container(s) did not come up; rolling back by compose`);
+      return finishRollback(row, compose, specs, to.version, opts);
+    };
+    return settle(row, opts, work());
   });
 }
 
@@ -211,7 +295,11 @@ export function rollbackDestination(
   version?: string,
 ): { current?: DeploymentRow; stuck?: DeploymentRow; to?: DeploymentRow } {
   const current = history[0];
-  const stuck = current && (current.status === "paused" || current.status === "interrupted") ? current : undefined;
+  const stuck =
+    current &&
+    (current.status === "paused" || current.status === "interrupted" || current.status === "awaiting_confirm")
+      ? current
+      : undefined;
   let to: DeploymentRow | undefined;
   if (version) to = history.find((d) => d.version === version && d.status === "success");
   else if (stuck) to = stuck.previousVersion ? history.find((d) => d.version === stuck.previousVersion) : undefined;
@@ -257,17 +345,40 @@ async function carryOut(
   previous: DeploymentRow | undefined,
   opts: ExecutorOptions,
 ): Promise<DeploymentRow> {
-  const ctx = rolloutContext(row, opts);
-  const result = await runRollout(ctx, compose, specs, "update");
+  const keeper = compose.target.environment.confirmUpgrade
+    ? new Keeper(opts.engine, opts.log ?? (() => {}))
+    : undefined;
+  const ctx = { ...rolloutContext(row, opts), ...(keeper ? { keeper } : {}) };
+  let result: Awaited<ReturnType<typeof runRollout>>;
+  try {
+    result = await runRollout(ctx, compose, specs, "update");
+  } catch (err) {
+    if (isDeployError(err, "SLIPWAY_E_DEPLOY_BAD_VALUE")) {
+      await finish(opts.records, row, "failed", `${err.message}; nothing was changed`);
+    } else await keeper?.release(false).catch(() => {});
+    throw err;
+  }
   if (result.ok) {
     const outcome = result.plan.changed.length === 0 ? "nothing changed" : `changed ${result.plan.changed.join(", ")}`;
-    return finish(opts.records, row, "success", [outcome, ...result.notes].join("; "));
+    const kept = keeper?.kept() ?? {};
+    const count = Object.values(kept).flat().length;
+    if (count === 0) return finish(opts.records, row, "success", [outcome, ...result.notes].join("; "));
+    const keptNote = `kept ${count} replaced container(s) stopped: \`slipway confirm ${row.environment}\` removes them, \`slipway rollback ${row.environment}\` restarts them`;
+    return (
+      (await opts.records.updateDeployment(row.id, {
+        status: "awaiting_confirm",
+        outcome: [outcome, ...result.notes, keptNote].join("; "),
+        spec: { ...(row.spec ?? {}), kept },
+        finishedAt: Date.now(),
+      })) ?? row
+    );
   }
+  await keeper?.release(result.decision === "rollback" && previous !== undefined);
   if (result.decision === "rollback" && previous) {
     ctx.log(`rolling back to ${previous.version}`);
     const back = compose.withVersion(previous.version, specOf(previous).variables);
     const { specs: prevSpecs } = await back.specs();
-    const undo = await runRollout(ctx, back, prevSpecs, "rollback");
+    const undo = await runRollout({ ...ctx, keeper: undefined }, back, prevSpecs, "rollback");
     if (undo.ok) {
       await opts.records.updateDeployment(row.id, {
         status: "rolled_back",

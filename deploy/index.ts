@@ -13,7 +13,7 @@ export {
 } from "./blue-green-plan.js";
 export { EnvironmentCompose, type EnvironmentTarget } from "./compose-target.js";
 export { awaitDeployTurn, type DeployTurn, QUEUE_LEASE_MS, QUEUE_POLL_MS, type TurnOptions } from "./deploy-turn.js";
-export { drainAndRemove } from "./drain.js";
+export { beginDrain, type Drain, drainAndRemove } from "./drain.js";
 export {
   type ContainerStatus,
   readEnvironmentStatus,
@@ -30,6 +30,7 @@ export {
   rollbackEnvironment,
 } from "./executor.js";
 export { type ContainerVerdict, watchContainers } from "./health.js";
+export { Keeper, keptOf } from "./keep.js";
 export { dependencyOrder } from "./order.js";
 export {
   exceedsFailureRatio,
@@ -45,7 +46,7 @@ export {
 } from "./planner.js";
 export { ColourProxy, colourAlias, type ProxyInfo, type ProxyTarget, proxyNetworkName } from "./proxy.js";
 export { activeInMap, PROXY_CONTAINER_PORT, proxyImageRef, upServers } from "./proxy-image.js";
-export { type RolloutResult, runRollout } from "./rollout.js";
+export { type RolloutResult, refuseStopFirst, runRollout } from "./rollout.js";
 export {
   fixedPorts,
   type HealthSettings,
@@ -55,3 +56,4 @@ export {
 } from "./service-spec.js";
 export { resolveServiceSettings, type ServiceDeploySettings, SWARM_DEFAULTS, type UpdateSettings } from "./settings.js";
 export { readStackState } from "./stack-state.js";
+export { keepVersionsOf, refuseExpiredRollback, rollbackableVersions } from "./two-phase.js";

@@ -4,6 +4,7 @@ import type { EnvironmentCompose } from "./compose-target.js";
 import { beginDrain, type Drain, drainAndRemove } from "./drain.js";
 import { DeployError } from "./errors.js";
 import { type ContainerVerdict, sleep, watchContainers } from "./health.js";
+import type { Keeper } from "./keep.js";
 import { exceedsFailureRatio, failureDecision, type Phase, type Plan, planDeployment, type Step } from "./planner.js";
 import { addReplicasLike } from "./replicas.js";
 import type { ServiceSpec } from "./service-spec.js";
@@ -15,6 +16,11 @@ export interface RolloutContext {
   signal?: AbortSignal;
   /** Called after every batch with what it did and saw (the store records it). */
   onBatch?: (batch: BatchInput) => Promise<void>;
+  /**
+   * `confirm_upgrade`: replaced containers are kept (out of rotation, then stopped after their
+   * service's last batch) instead of removed; see deploy/keep.ts for why and how.
+   */
+  keeper?: Keeper;
 }
 
 export type RolloutResult =
@@ -37,6 +43,7 @@ export async function runRollout(
   const strategy = compose.target.environment.strategy === "recreate" ? "recreate" : "rolling";
   const state = await readStackState(ctx.engine, compose.target.project);
   const plan = planDeployment(strategy, state, specs, phase);
+  if (ctx.keeper) refuseStopFirst(plan, compose.target.environment.name);
   const bySpec = new Map(specs.map((s) => [s.name, s]));
   const failures = new Map<string, number>();
   const notes: string[] = [];
@@ -48,6 +55,24 @@ export async function runRollout(
     // rollback's plan, `status`): a half-removed replica would count as serving.
     await retiring.settle();
   }
+}
+
+/**
+ * A kept container runs on until its service's batches end, so under `confirm_upgrade` every
+ * batch that replaces containers must be start-first: refused before anything changes.
+ */
+export function refuseStopFirst(plan: Plan, environment: string): void {
+  const stopFirst = new Set<string>();
+  for (const step of plan.steps) {
+    if (step.kind === "batch" && step.remove.length > 0 && step.settings.order === "stop-first")
+      stopFirst.add(step.service);
+  }
+  if (stopFirst.size === 0) return;
+  const names = [...stopFirst].join(", ");
+  throw new DeployError(
+    "SLIPWAY_E_DEPLOY_BAD_VALUE",
+    `environment ${environment} has confirm_upgrade: true, which keeps replaced containers until \`slipway confirm\` and so needs order start-first, but ${names} update${stopFirst.size === 1 ? "s" : ""} stop-first (Swarm's default when update_config.order is not set): set update: { order: start-first } in slipway.yml or deploy.update_config.order in the compose file`,
+  );
 }
 
 /**
@@ -109,6 +134,12 @@ async function carryOutPlan(
       }
       ctx.log(`${reason}; ${decision}`);
       return { ok: false, plan, decision, reason };
+    }
+    // The service's last batch: no compose call will touch it again in this rollout, so its
+    // kept containers (drained, still running) can stop without being revived.
+    if (ctx.keeper && step.kind === "batch" && step.batch === step.batches) {
+      await retiring.settle();
+      await ctx.keeper.park(step.service);
     }
   }
   return { ok: true, plan, notes };
@@ -233,7 +264,14 @@ async function runStep(
   }
   // Old containers retire only when their replacements came up; otherwise they keep serving.
   if (settings.order === "start-first" && failed.length === 0) {
-    retiring.add(draining ? draining.then((d) => d.finish()) : drain());
+    const keeper = phase === "update" ? ctx.keeper : undefined;
+    if (keeper) {
+      // confirm_upgrade: drained, then kept running out of rotation (stopped after the last batch).
+      const began =
+        draining ??
+        beginDrain(ctx.engine, step.service, step.remove, settings.drainSeconds, { log: ctx.log, signal: ctx.signal });
+      retiring.add(began.then((d) => keeper.retire(step.service, step.remove, d)));
+    } else retiring.add(draining ? draining.then((d) => d.finish()) : drain());
   }
   await record(ctx, phase, step.service, step.batch, step.batches, added, step.remove, verdicts, started);
   const outcome: StepOutcome = { failedBy: new Map(), details: [] };

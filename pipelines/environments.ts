@@ -1,6 +1,7 @@
 import { isScalar } from "yaml";
 import { readBlueGreen } from "./blue-green.js";
 import { readHooks } from "./hooks.js";
+import type { PipelineErrorCode } from "./problems.js";
 import {
   type Checker,
   type MapView,
@@ -23,12 +24,8 @@ import { readWindow } from "./window-schema.js";
  */
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-/**
- * The two-phase finish (Rancher's confirm-upgrade: old containers kept stopped until `confirm`,
- * a rollback before that restarting them at once; the last N versions kept for rollback) is
- * not carried out yet. Its keys are known by name and refused, never taken and ignored.
- */
-const TWO_PHASE_KEYS = ["confirm_upgrade", "keep_versions"];
+/** `keep_versions` when the file does not say: the last three earlier versions stay rollback-able. */
+export const DEFAULT_KEEP_VERSIONS = 3;
 const ENV_KEYS = [
   "compose",
   "project",
@@ -41,7 +38,8 @@ const ENV_KEYS = [
   "when",
   "blue_green",
   "hooks",
-  ...TWO_PHASE_KEYS,
+  "confirm_upgrade",
+  "keep_versions",
 ];
 // Canonical keys (the compose spec's names) and Rancher's aliases for three of them.
 const UPDATE_KEYS = ["parallelism", "delay", "order", "failure_action", "monitor", "max_failure_ratio", "drain"];
@@ -51,7 +49,6 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
   const map = readMap(c, slot);
   if (map === undefined) return undefined;
   map.allowOnly(ENV_KEYS);
-  const twoPhase = refuseTwoPhase(c, map);
   const composeSlot = map.require("compose", " (the compose file the environment runs)");
   const compose = composeSlot && readString(c, composeSlot, { nonEmpty: true });
   const projectSlot = map.get("project");
@@ -115,13 +112,14 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
   const hooks = hooksSlot && readHooks(c, hooksSlot);
   const update = get("update", {} as UpdateOverrides, (s) => readUpdate(c, s, "update"));
   const rollback = get("rollback", {} as UpdateOverrides, (s) => readUpdate(c, s, "rollback"));
+  const twoPhase = readTwoPhase(c, map, strategy, update);
   const valid =
     compose !== undefined && strategy && approval && update && rollback && !(projectSlot && project === undefined);
   const optionalBroken =
     (whenSlot && when === undefined) ||
     (timeoutSlot && approvalTimeoutSeconds === undefined) ||
     (windowSlot && window === undefined);
-  if (!valid || !strategy || !approval || twoPhase || optionalBroken) return undefined;
+  if (!valid || !strategy || !approval || !twoPhase || optionalBroken) return undefined;
   return {
     name,
     compose,
@@ -135,24 +133,64 @@ function readEnvironment(c: Checker, name: string, slot: Slot): EnvironmentDef |
     ...(when ? { when } : {}),
     ...(blueGreen ? { blueGreen } : {}),
     ...(hooks ? { hooks } : {}),
+    ...(twoPhase.confirmUpgrade ? { confirmUpgrade: true } : {}),
+    ...(twoPhase.keepVersions !== undefined ? { keepVersions: twoPhase.keepVersions } : {}),
   };
 }
 
-/** Reports every two-phase key present; true when there was one. */
-function refuseTwoPhase(c: Checker, map: MapView): boolean {
-  let refused = false;
-  for (const key of TWO_PHASE_KEYS) {
-    const slot = map.get(key);
-    if (!slot) continue;
-    c.report(
-      c.position(slot.keyNode),
-      slot.path,
-      "SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED",
-      `${key} (the two-phase finish: old containers kept stopped until \`slipway confirm\`) is not implemented yet; remove it: \`slipway rollback\` redeploys the previous version's image instead`,
-    );
-    refused = true;
+/**
+ * The two-phase finish: `confirm_upgrade` (old containers kept stopped until `slipway confirm`,
+ * a rollback before that restarting them) and `keep_versions` (how many earlier versions
+ * `slipway rollback ENV VERSION` may go to). Undefined when a value is broken.
+ * `confirm_upgrade` belongs to the rolling strategy only: blue-green keeps the old colour up
+ * by itself, and under recreate compose replaces the containers itself (nothing to keep).
+ * The replaced containers stay up out of rotation until their service's last batch, so the
+ * order must be start-first (see deploy/keep.ts).
+ */
+function readTwoPhase(
+  c: Checker,
+  map: MapView,
+  strategy: EnvironmentDef["strategy"] | undefined,
+  update: UpdateOverrides | undefined,
+): { confirmUpgrade?: boolean; keepVersions?: number } | undefined {
+  const out: { confirmUpgrade?: boolean; keepVersions?: number } = {};
+  let ok = true;
+  const keepSlot = map.get("keep_versions");
+  if (keepSlot) {
+    const n = readInt(c, keepSlot, 1);
+    if (n === undefined) ok = false;
+    else out.keepVersions = n;
   }
-  return refused;
+  const confirmSlot = map.get("confirm_upgrade");
+  if (!confirmSlot) return ok ? out : undefined;
+  const node = confirmSlot.value;
+  if (!isScalar(node) || typeof node.value !== "boolean") {
+    typeError(c, confirmSlot, "true or false");
+    return undefined;
+  }
+  if (!node.value) return ok ? out : undefined;
+  const refuse = (code: PipelineErrorCode, message: string) => {
+    c.report(c.position(confirmSlot.keyNode), confirmSlot.path, code, message);
+    ok = false;
+  };
+  if (strategy === "blue-green") {
+    refuse(
+      "SLIPWAY_E_PIPELINE_BAD_VALUE",
+      `confirm_upgrade applies to strategy "rolling": under "blue-green" the old colour stays up by itself until blue_green.scale_down_after, and \`slipway rollback\` switches back to it`,
+    );
+  } else if (strategy === "recreate") {
+    refuse(
+      "SLIPWAY_E_PIPELINE_NOT_IMPLEMENTED",
+      `confirm_upgrade is not implemented for strategy "recreate" (compose replaces the containers itself, so none can be kept); use strategy "rolling" with update.order start-first`,
+    );
+  } else if (update?.order === "stop-first") {
+    refuse(
+      "SLIPWAY_E_PIPELINE_BAD_VALUE",
+      `confirm_upgrade keeps the replaced containers until \`slipway confirm\`, so replicas are replaced start-first; it cannot be combined with update.order stop-first`,
+    );
+  }
+  if (ok) out.confirmUpgrade = true;
+  return ok ? out : undefined;
 }
 
 function readUpdate(c: Checker, slot: Slot, section: "update" | "rollback"): UpdateOverrides | undefined {

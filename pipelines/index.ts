@@ -2,6 +2,7 @@
 // The duration grammar lives in core/ (shared with the configuration); re-exported for callers of pipelines.
 export { type DurationResult, formatDuration, parseDuration } from "../core/index.js";
 export { describeWindow, isWindowOpen, localTime, nextWindowOpening } from "./deploy-window.js";
+export { DEFAULT_KEEP_VERSIONS } from "./environments.js";
 export {
   classifyRef,
   computeVersion,

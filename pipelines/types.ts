@@ -126,6 +126,14 @@ export interface EnvironmentDef {
   blueGreen?: BlueGreenDef;
   /** `hooks:` (docs/environments.md): commands before and after a deployment. */
   hooks?: DeployHooks;
+  /**
+   * `confirm_upgrade: true`: a rolling upgrade keeps the replaced containers stopped, not
+   * removed, and ends `awaiting_confirm`; `slipway confirm` removes them, `slipway rollback`
+   * starts them again (docs/environments.md, "Two-phase finish").
+   */
+  confirmUpgrade?: boolean;
+  /** `keep_versions`: how many earlier successful versions `slipway rollback ENV VERSION` may go to. */
+  keepVersions?: number;
 }
 
 /** `hooks.pre_deploy` / `hooks.post_deploy`: one command in a one-off container of a compose service. */

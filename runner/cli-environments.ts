@@ -151,6 +151,14 @@ async function operate(
     io.out(line);
     return 0;
   }
+  if (row.status === "awaiting_confirm") {
+    // The new version serves; the replaced containers wait, stopped, for the operator's word.
+    io.out(line);
+    io.out(
+      `awaiting confirmation: \`slipway confirm ${env}\` keeps it, \`slipway rollback ${env}\` restarts the old containers`,
+    );
+    return 0;
+  }
   io.err(line);
   if (row.status === "paused" || row.status === "interrupted")
     io.err(`run \`slipway confirm ${env}\` or \`slipway rollback ${env}\``);

@@ -3,6 +3,8 @@
 export const DEPLOYMENT_STATUSES = [
   "running",
   "paused",
+  /** The two-phase finish: the new version serves, the replaced containers are kept stopped until `confirm`. */
+  "awaiting_confirm",
   "success",
   "failed",
   "rolled_back",
@@ -57,6 +59,8 @@ export interface DeploymentPatch {
   outcome?: string | null;
   rollbackReason?: string | null;
   finishedAt?: number | null;
+  /** Replaces the recorded spec (the two-phase finish records the containers it keeps there). */
+  spec?: Record<string, unknown>;
 }
 
 export interface BatchInput {

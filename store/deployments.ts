@@ -59,7 +59,7 @@ export class SqlDeploymentStore implements DeploymentStore {
   async updateDeployment(id: string, patch: DeploymentPatch): Promise<DeploymentRow | undefined> {
     const sets: string[] = ["updated_at = ?"];
     const params: (string | number | null)[] = [Date.now()];
-    const columns: [keyof DeploymentPatch, string][] = [
+    const columns: [Exclude<keyof DeploymentPatch, "spec">, string][] = [
       ["status", "status"],
       ["outcome", "outcome"],
       ["rollbackReason", "rollback_reason"],
@@ -69,6 +69,10 @@ export class SqlDeploymentStore implements DeploymentStore {
       if (patch[field] === undefined) continue;
       sets.push(`${column} = ?`);
       params.push(patch[field] as string | number | null);
+    }
+    if (patch.spec !== undefined) {
+      sets.push("spec = ?");
+      params.push(JSON.stringify(patch.spec));
     }
     const row = await this.db.get(`UPDATE deployments SET ${sets.join(", ")} WHERE id = ? RETURNING *`, [
       ...params,

@@ -24,6 +24,11 @@ const RUN_STATUS_CHECK_7 = "CHECK (status IN ('queued', 'running', 'waiting', 's
 const STAGE_STATUS_CHECK_7 =
   "CHECK (status IN ('pending', 'running', 'waiting', 'success', 'failed', 'skipped', 'cancelled'))";
 
+const DEPLOYMENT_STATUS_CHECK_10 =
+  "CHECK (status IN ('running', 'paused', 'awaiting_confirm', 'success', 'failed', 'rolled_back', 'cancelled', 'interrupted'))";
+const DEPLOYMENT_COLUMNS_5 = `id, repository, environment, version, previous_version, strategy, trigger_kind, actor,
+  run_id, rollback_of, status, outcome, rollback_reason, spec, created_at, updated_at, finished_at`;
+
 const RUN_COLUMNS_6 = `id, repository, number, ref, sha, flow_kind, version, trigger_kind, actor, status, owner,
   dedupe_key, retry_of, error, pipeline_snapshot, created_at, started_at, finished_at, retry_from_stage`;
 const STAGE_COLUMNS = "run_id, name, type, position, status, started_at, finished_at, duration_ms, detail";
@@ -118,6 +123,47 @@ function approvalsMigration(): Migration {
     "postgres",
   );
   return { version: 7, name: "waiting runs, approvals and deploy windows", sqlite, postgres, rebuildsTables: true };
+}
+
+/**
+ * Migration 10: a deployment may end `awaiting_confirm` (the two-phase finish: its replaced
+ * containers kept stopped until `slipway confirm`). SQLite rebuilds `deployments` as
+ * migration 7 rebuilt `runs`; the batches' foreign key names the table, so it follows.
+ */
+function awaitingConfirmMigration(): Migration {
+  const sqlite = ddl(
+    `CREATE TABLE deployments_new (
+       id TEXT PRIMARY KEY,
+       repository TEXT NOT NULL,
+       environment TEXT NOT NULL,
+       version TEXT NOT NULL,
+       previous_version TEXT,
+       strategy TEXT NOT NULL,
+       trigger_kind TEXT NOT NULL CHECK (trigger_kind IN ('stage', 'cli', 'api', 'rollback', 'recovery')),
+       actor TEXT,
+       run_id TEXT,
+       rollback_of TEXT,
+       status TEXT NOT NULL ${DEPLOYMENT_STATUS_CHECK_10},
+       outcome TEXT,
+       rollback_reason TEXT,
+       spec {json},
+       created_at {ts} NOT NULL,
+       updated_at {ts} NOT NULL,
+       finished_at {ts}
+     );
+     INSERT INTO deployments_new (${DEPLOYMENT_COLUMNS_5}) SELECT ${DEPLOYMENT_COLUMNS_5} FROM deployments;
+     DROP TABLE deployments;
+     ALTER TABLE deployments_new RENAME TO deployments;
+     CREATE INDEX deployments_environment_id ON deployments (repository, environment, id);
+     CREATE INDEX deployments_status ON deployments (status);`,
+    "sqlite",
+  );
+  const postgres = ddl(
+    `ALTER TABLE deployments DROP CONSTRAINT deployments_status_check;
+     ALTER TABLE deployments ADD CONSTRAINT deployments_status_check ${DEPLOYMENT_STATUS_CHECK_10};`,
+    "postgres",
+  );
+  return { version: 10, name: "deployments awaiting confirmation", sqlite, postgres, rebuildsTables: true };
 }
 
 /** Shared DDL with the engine's types substituted: {ts} epoch ms, {json}, {bytes}, {serial}. */
@@ -354,6 +400,7 @@ export const MIGRATIONS: readonly Migration[] = [
      CREATE INDEX deploy_queue_environment ON deploy_queue (repository, environment, seq);
      CREATE INDEX deploy_queue_runner ON deploy_queue (runner);`,
   ),
+  awaitingConfirmMigration(),
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

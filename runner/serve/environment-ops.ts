@@ -151,17 +151,25 @@ export class EnvironmentOps {
     });
   }
 
-  /** `confirm ENV`: continues a paused or interrupted deployment toward its version. */
+  /**
+   * `confirm ENV`: continues a paused or interrupted deployment toward its version; for one
+   * awaiting confirmation (`confirm_upgrade`), removes the containers it kept.
+   */
   async confirm(repo: RepositoryConfig, environment: string, req: OperationRequest): Promise<DeploymentRow> {
     await this.tidy();
     const key = { repository: repo.name, environment };
-    const paused = await this.deps.store.deployments.latestDeployment(key, ["paused", "interrupted", "running"]);
+    const paused = await this.deps.store.deployments.latestDeployment(key, [
+      "paused",
+      "interrupted",
+      "running",
+      "awaiting_confirm",
+    ]);
     if (!paused || paused.status === "running") {
       throw new DeployError(
         "SLIPWAY_E_DEPLOY_NOT_PAUSED",
         paused
           ? `${repo.name}/${environment} is being deployed (${paused.version}, ${paused.id}); nothing to confirm`
-          : `${repo.name}/${environment} has no paused or interrupted deployment to confirm`,
+          : `${repo.name}/${environment} has no paused, interrupted or awaiting deployment to confirm`,
       );
     }
     return this.start(repo, environment, paused.version, req, (target, opts) => confirmDeployment(target, opts));
@@ -271,7 +279,8 @@ export class EnvironmentOps {
     const rows = history ?? (await this.deps.store.deployments.listDeployments(key, HISTORY_DEPTH));
     const current = rows[0] ?? null;
     const lock = await this.deps.store.deployments.getLock(key);
-    const stuck = current?.status === "paused" || current?.status === "interrupted";
+    const stuck =
+      current?.status === "paused" || current?.status === "interrupted" || current?.status === "awaiting_confirm";
     return {
       ...key,
       current,

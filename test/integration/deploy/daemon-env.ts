@@ -22,7 +22,8 @@ export class DaemonEnvironment implements AsyncDisposable {
     private readonly lb: string,
   ) {}
 
-  static async create(opts: { update?: string } = {}): Promise<DaemonEnvironment> {
+  /** `update` is appended inside `update: {...}`; `keys` are more lines of the environment (4 spaces in). */
+  static async create(opts: { update?: string; keys?: string[] } = {}): Promise<DaemonEnvironment> {
     const project = `slipway-envops-test-${Math.random().toString(36).slice(2, 8)}`;
     const lb = await lbImage();
     // The load balancer's image is written into the file: a run's variables carry only IMAGE.
@@ -36,6 +37,7 @@ export class DaemonEnvironment implements AsyncDisposable {
         "    compose: deploy/compose.yml",
         `    project: ${project}`,
         `    update: { drain: 1s${opts.update ?? ""} }`,
+        ...(opts.keys ?? []),
         "stages:",
         "  - { name: deploy, deploy: staging }",
         "",

@@ -54,13 +54,13 @@ export async function exitingAppImage(version: string, seconds: number): Promise
   );
 }
 
-const PIPELINE = (update: string) => `name: shop
+const PIPELINE = (update: string, extra: string) => `name: shop
 image: ${APP}
 environments:
   staging:
     compose: compose.yml
     update: { drain: 1s${update} }
-stages:
+${extra}stages:
   - { name: deploy, deploy: staging }
 `;
 
@@ -72,18 +72,20 @@ export class TestEnvironment implements AsyncDisposable {
     readonly store: Store,
     readonly lb: string,
     private readonly update: string,
+    private readonly extra: string,
   ) {}
 
-  static async create(opts: { update?: string } = {}): Promise<TestEnvironment> {
+  /** `update` is appended inside `update: {...}`; `keys` are more lines of the environment (4 spaces in). */
+  static async create(opts: { update?: string; keys?: string } = {}): Promise<TestEnvironment> {
     const dir = await mkdtemp(join(tmpdir(), "slipway-deploy-"));
     await cp(join(FIXTURES, "compose.yml"), join(dir, "compose.yml"));
     const project = `slipway-deploy-test-${Math.random().toString(36).slice(2, 8)}`;
     const store = await openStore(undefined, { dataDir: dir });
-    return new TestEnvironment(dir, project, store, await lbImage(), opts.update ?? "");
+    return new TestEnvironment(dir, project, store, await lbImage(), opts.update ?? "", opts.keys ?? "");
   }
 
   target(version: string, image: string): EnvironmentTarget {
-    const parsed = parsePipeline(PIPELINE(this.update), "slipway.yml");
+    const parsed = parsePipeline(PIPELINE(this.update, this.extra), "slipway.yml");
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
     const environment = parsed.pipeline.environments.staging;
     if (!environment) throw new Error("no environment");

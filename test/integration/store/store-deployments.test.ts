@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { codeOf, createTestDatabase, ENGINES, type TestDatabase } from "./store-harness.js";
+import { codeOf, createTestDatabase, ENGINES, rawExec, type TestDatabase } from "./store-harness.js";
 
 const env = { repository: "shop", environment: "staging" };
 
@@ -64,6 +64,41 @@ describe.each(ENGINES)("deployment state on %s", (engine) => {
     expect((await store.deployments.latestDeployment(env, ["success"]))?.version).toBe("v1");
     expect((await store.deployments.getDeployment(first.id))?.spec).toEqual({ services: { app: "h1" } });
     expect(await store.deployments.listDeployments({ ...env, environment: "production" })).toEqual([]);
+  });
+
+  it("records a deployment awaiting confirmation with the containers it keeps; migration 10 keeps rows and batches", async () => {
+    const store = await db.open();
+    const row = await store.deployments.createDeployment({
+      ...env,
+      version: "v2",
+      strategy: "rolling",
+      trigger: "cli",
+      spec: { variables: { IMAGE: "a:v2" } },
+    });
+    await store.deployments.addBatch(row.id, {
+      phase: "update",
+      service: "app",
+      batch: 1,
+      batches: 1,
+      added: ["new"],
+      removed: ["old"],
+      status: "success",
+      health: [],
+      startedAt: 1,
+      finishedAt: 2,
+    });
+    const awaiting = await store.deployments.updateDeployment(row.id, {
+      status: "awaiting_confirm",
+      spec: { variables: { IMAGE: "a:v2" }, kept: { app: ["old"] } },
+    });
+    expect(awaiting).toMatchObject({ status: "awaiting_confirm", spec: { kept: { app: ["old"] } } });
+    expect((await store.deployments.latestDeployment(env, ["awaiting_confirm"]))?.id).toBe(row.id);
+    // Migration 10 once more over the rows (SQLite rebuilds the table): nothing is lost.
+    await rawExec(db, "DELETE FROM schema_migrations WHERE version = 10");
+    expect(await store.migrate()).toEqual({ applied: [10] });
+    expect(await store.deployments.getDeployment(row.id)).toMatchObject({ status: "awaiting_confirm" });
+    expect(await store.deployments.listBatches(row.id)).toHaveLength(1);
+    await expect(store.deployments.updateDeployment(row.id, { status: "waiting" as never })).rejects.toThrow();
   });
 
   it("refuses a deployment without a version or with an unknown trigger", async () => {

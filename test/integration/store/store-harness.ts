@@ -137,3 +137,17 @@ export async function readAll(chunks: AsyncIterable<string>): Promise<string> {
   for await (const chunk of chunks) text += chunk;
   return text;
 }
+
+/** Raw SQL that returns nothing (DDL, DELETE), straight to the database, bypassing the store. */
+export async function rawExec(db: TestDatabase, sql: string): Promise<void> {
+  if (db.engine === "postgres") {
+    await db.query(sql);
+    return;
+  }
+  const raw = new Database(`${db.dataDir}/slipway.db`);
+  try {
+    raw.exec(sql);
+  } finally {
+    raw.close();
+  }
+}

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LATEST_VERSION, MIGRATIONS } from "../../../store/index.js";
-import { codeOf, createTestDatabase, ENGINES, readAll, type TestDatabase } from "./store-harness.js";
+import { codeOf, createTestDatabase, ENGINES, rawExec, readAll, type TestDatabase } from "./store-harness.js";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 const ALL_VERSIONS = MIGRATIONS.map((m) => m.version);
@@ -28,7 +28,7 @@ describe.each(ENGINES)("store schema and records on %s", (engine) => {
   it("migrates concurrently opened stores once", async () => {
     const stores = await Promise.all([db.open({ migrate: false }), db.open({ migrate: false })]);
     const results = await Promise.all(stores.map((s) => s.migrate()));
-    expect(results.flatMap((r) => r.applied).sort()).toEqual(ALL_VERSIONS);
+    expect(results.flatMap((r) => r.applied).sort((a, b) => a - b)).toEqual(ALL_VERSIONS);
   });
 
   it("upgrades a database from an older version", async () => {
@@ -203,20 +203,6 @@ describe.each(ENGINES)("store schema and records on %s", (engine) => {
 });
 
 /** Statements the harness's read-only query helper cannot run. */
-async function rawExec(db: TestDatabase, sql: string): Promise<void> {
-  if (db.engine === "postgres") {
-    await db.query(sql);
-    return;
-  }
-  const { default: Database } = await import("better-sqlite3");
-  const raw = new Database(`${db.dataDir}/slipway.db`);
-  try {
-    raw.exec(sql);
-  } finally {
-    raw.close();
-  }
-}
-
 async function dropTablesOf(db: TestDatabase, tables: string[]): Promise<void> {
   for (const table of tables) await rawExec(db, `DROP TABLE ${table}`);
 }

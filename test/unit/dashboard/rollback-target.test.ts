@@ -35,6 +35,11 @@ const CASES: [string, Row[], string | undefined][] = [
     [d("v3", "interrupted", "v1"), d("v2", "success"), d("v1", "success")],
     "v1",
   ],
+  [
+    "awaiting confirmation: back to its previous version (its kept containers)",
+    [d("v3", "awaiting_confirm", "v2"), d("v2", "success", "v1"), d("v1", "success")],
+    "v2",
+  ],
   ["paused first deployment: nowhere", [d("v1", "paused")], undefined],
   ["paused, its previous version beyond the history read: nowhere", [d("v2", "paused", "v1")], undefined],
   [
