@@ -10,6 +10,7 @@ import { git } from "../../helpers/fixture-repo.js";
 
 const root = mkdtempSync(join(tmpdir(), "slipway-git-"));
 const repo = join(root, "repo");
+const tracking = join(root, "tracking");
 let first = "";
 let second = "";
 
@@ -30,6 +31,9 @@ beforeAll(() => {
   second = git(repo, "rev-parse", "HEAD");
   git(repo, "branch", "-f", "shadow", second);
   git(repo, "branch", "feature/x", first);
+  // A clone with an origin, made here so that no test depends on another's order (the CI's
+  // shuffled pass runs them in any order).
+  git(root, "clone", "-q", "-b", "develop", repo, tracking);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -87,9 +91,7 @@ describe("resolveRef", () => {
   });
 
   it("counts origin's remote-tracking branches as branches", async () => {
-    const clone = join(root, "tracking");
-    git(root, "clone", "-q", "-b", "develop", repo, clone);
-    expect(await resolveRef(clone, "feature/x")).toEqual({ ref: "refs/heads/feature/x", sha: first, isTag: false });
+    expect(await resolveRef(tracking, "feature/x")).toEqual({ ref: "refs/heads/feature/x", sha: first, isTag: false });
   });
 
   it.each([
@@ -122,6 +124,6 @@ describe("checkoutWorkspace and originUrl", () => {
 
   it("reads origin's URL, and nothing when there is no origin", async () => {
     expect(await originUrl(repo)).toBeUndefined();
-    expect(await originUrl(join(root, "tracking"))).toBe(repo);
+    expect(await originUrl(tracking)).toBe(repo);
   });
 });
