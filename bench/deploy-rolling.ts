@@ -1,7 +1,10 @@
 /**
  * Rolling upgrades on the deploy fixture (test/fixtures/deploy: a 3-replica busybox-httpd app
  * behind HAProxy, a database beside it; parallelism 1, delay 1s, start-first, monitor 2s,
- * drain 1s), under the integration tests' load generator (2 loops on 127.0.0.1, no pause):
+ * drain 1s), under the integration tests' load generator (2 loops on 127.0.0.1, no pause, in a
+ * process of its own at nice 19: it stands for the users' clients, which do not run on the
+ * deploy host; at normal priority it took CPU from the compose processes the executor starts,
+ * about 0.4 s of the upgrade on a quiet 2-core machine):
  *  1. requests failed while Slipway upgrades v1 → v2, against plain `docker compose up -d`
  *     (the same stack, the same upgrade) doing it;
  *  2. Slipway's upgrade duration against the floor ceil(R/parallelism) × (start + healthy +
@@ -65,7 +68,7 @@ async function slipwayUpgrade(): Promise<{ ms: number; failed: number; ok: numbe
   await deployVersion(env.target("v1", v1), env.options());
   const url = await env.lbUrl();
   await waitServing(url, "v1");
-  const load = startLoad(url, { concurrency: 2, maxSeconds: 120 });
+  const load = await startLoad(url, { concurrency: 2, maxSeconds: 120 });
   const started = performance.now();
   await deployVersion(env.target("v2", v2), env.options());
   const ms = performance.now() - started;
@@ -93,7 +96,7 @@ async function plainComposeUpgrade(): Promise<{ ms: number; failed: number; ok: 
   up(v1);
   const url = await env.lbUrl();
   await waitServing(url, "v1");
-  const load = startLoad(url, { concurrency: 2, maxSeconds: 120 });
+  const load = await startLoad(url, { concurrency: 2, maxSeconds: 120 });
   const started = performance.now();
   up(v2);
   if ((await env.lbUrl()) !== url) throw new Error("compose recreated the load balancer: not the same upgrade");
@@ -109,7 +112,7 @@ async function rollback(): Promise<{ ms: number; failed: number }> {
   const url = await env.lbUrl();
   await waitServing(url, "v1");
   let verdictAt = 0;
-  const load = startLoad(url, { concurrency: 2, maxSeconds: 120 });
+  const load = await startLoad(url, { concurrency: 2, maxSeconds: 120 });
   const opts = env.options({
     log: (line) => {
       if (!verdictAt && /new replicas failed/.test(line)) verdictAt = performance.now();

@@ -26,7 +26,7 @@ async function round(confirmUpgrade: boolean) {
   const upgradeMs = performance.now() - started;
   const expected = confirmUpgrade ? "awaiting_confirm" : "success";
   if (upgraded.status !== expected) throw new Error(`upgrade ended ${upgraded.status}`);
-  const load = startLoad(await env.lbUrl(), { maxSeconds: 120 });
+  const load = await startLoad(await env.lbUrl(), { maxSeconds: 120 });
   started = performance.now();
   const back = await rollbackEnvironment(env.target("v2", v2), env.options());
   const rollbackMs = performance.now() - started;

@@ -8,8 +8,10 @@ export interface ContainerVerdict {
   detail: string;
 }
 
-// Readiness and the end of the monitor window are seen at most this late (inspect is cheap).
-const POLL_MS = 100;
+// Readiness is seen at most this late (inspect is cheap); during the monitor window the
+// watch polls less often, and its last poll lands on the window's end, not up to a poll late.
+const READY_POLL_MS = 50;
+const MONITOR_POLL_MS = 100;
 
 /**
  * Waits until each container is ready (healthy when it has a healthcheck, running when it has
@@ -67,7 +69,11 @@ async function watchOne(
         detail: `not healthy within ${progressDeadlineSeconds(health)}s (health ${c.health})`,
       };
     }
-    await sleep(POLL_MS, signal);
+    const wait =
+      readyAt === undefined
+        ? READY_POLL_MS
+        : Math.min(MONITOR_POLL_MS, Math.max(0, readyAt + monitorSeconds * 1000 - Date.now()));
+    await sleep(wait, signal);
   }
 }
 

@@ -15,7 +15,7 @@ describe("blue-green behind Slipway's proxy", () => {
     expect(first).toMatchObject({ status: "success", strategy: "blue-green", spec: { colour: "blue" } });
     const url = await env.url();
     await waitServing(url, "v1");
-    const load = startLoad(url, { concurrency: 2, maxSeconds: 150 });
+    const load = await startLoad(url, { concurrency: 2, maxSeconds: 150 });
     try {
       const second = await deployVersion(env.target("v2", v2), env.options());
       expect(second).toMatchObject({
@@ -60,7 +60,7 @@ describe("blue-green behind Slipway's proxy", () => {
     await deployVersion(env.target("v1", v1), env.options());
     const url = await env.url();
     await waitServing(url, "v1");
-    const load = startLoad(url, { concurrency: 2, maxSeconds: 120 });
+    const load = await startLoad(url, { concurrency: 2, maxSeconds: 120 });
     const err = await deployVersion(env.target("v3", bad), env.options()).catch((e: unknown) => e);
     const report = await load.stop();
     expect(isDeployError(err, "SLIPWAY_E_DEPLOY_UNHEALTHY")).toBe(true);

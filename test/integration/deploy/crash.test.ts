@@ -36,7 +36,7 @@ describe("the runner killed mid-rollout", () => {
     expect(brief(await runToEnd(first.url, "develop"))).toEqual(["success", null]);
     expect(brief(await runToEnd(first.url, "develop"))).toEqual(["success", null]);
     const lb = await env.lbUrl();
-    const load = startLoad(lb, { concurrency: 2, maxSeconds: 240 });
+    const load = await startLoad(lb, { concurrency: 2, maxSeconds: 240 });
 
     // Back to develop-1; killed once the first of three batches is done.
     const started = await call<{ deployment: DeploymentDetailJson }>(

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -166,40 +167,44 @@ export interface LoadReport {
 
 /**
  * Sends GET /version to the load balancer without pause from `concurrency` loops until
- * stopped, bounded by `maxSeconds` whatever happens; 127.0.0.1 only.
+ * stopped, bounded by `maxSeconds` whatever happens; 127.0.0.1 only. The loops run in a
+ * child process (load-child.mjs): they are the users' traffic, and in this process they
+ * would share the event loop with the executor under test, slowing every engine call it
+ * makes by however busy the loops keep it. Resolves once the first request has answered.
  */
-export function startLoad(url: string, opts: { concurrency?: number; maxSeconds?: number } = {}) {
-  const report: LoadReport = { ok: 0, failed: 0, errors: [], versions: {} };
-  let stopped = false;
-  const hardStop = Date.now() + (opts.maxSeconds ?? 180) * 1000;
-  const loop = async () => {
-    while (!stopped && Date.now() < hardStop) {
-      try {
-        const res = await fetch(`${url}/version`, { signal: AbortSignal.timeout(10_000) });
-        const body = (await res.text()).trim();
-        if (res.status === 200) {
-          report.ok++;
-          report.versions[body] = (report.versions[body] ?? 0) + 1;
-        } else {
-          report.failed++;
-          if (report.errors.length < 20) report.errors.push(`HTTP ${res.status}`);
-        }
-      } catch (err) {
-        report.failed++;
-        if (report.errors.length < 20) report.errors.push((err as Error).message);
-      }
-    }
-  };
-  const loops = Array.from({ length: opts.concurrency ?? 2 }, loop);
+export async function startLoad(
+  url: string,
+  opts: { concurrency?: number; maxSeconds?: number } = {},
+): Promise<{ stop: () => Promise<LoadReport> }> {
+  const child = spawn(
+    "nice",
+    ["-n", "19", process.execPath, LOAD_CHILD, url, String(opts.concurrency ?? 2), String(opts.maxSeconds ?? 180)],
+    { stdio: ["pipe", "pipe", "pipe"] },
+  );
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (d: Buffer) => {
+      err += d;
+      if (err.includes("ready\n")) resolve();
+    });
+    exited.then((code) => reject(new Error(`load generator exited (${code}) before its first request: ${err}`)));
+  });
   return {
-    report,
     stop: async () => {
-      stopped = true;
-      await Promise.all(loops);
-      return report;
+      child.stdin.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`load generator exited ${code}: ${err}`);
+      return JSON.parse(out) as LoadReport;
     },
   };
 }
+
+const LOAD_CHILD = join(ROOT, "test", "integration", "deploy", "load-child.mjs");
 
 /** Asks the LB `count` times and returns the versions it answered with. */
 export async function sample(url: string, count: number): Promise<string[]> {

@@ -18,7 +18,7 @@ describe("rolling upgrade behind a load balancer", () => {
     const url = await env.lbUrl();
     await waitServing(url, "v1");
     const db = await env.containerIds("db");
-    const load = startLoad(url, { concurrency: 2, maxSeconds: 120 });
+    const load = await startLoad(url, { concurrency: 2, maxSeconds: 120 });
     const second = await deployVersion(env.target("v2", v2), env.options());
     const report = await load.stop();
     expect(second).toMatchObject({ status: "success", version: "v2", previousVersion: "v1" });
@@ -62,7 +62,7 @@ describe("rolling upgrade behind a load balancer", () => {
     await waitServing(url, "v1");
     const before = await env.containerIds("app");
     const lines: string[] = [];
-    const load = startLoad(url, { concurrency: 2, maxSeconds: 120 });
+    const load = await startLoad(url, { concurrency: 2, maxSeconds: 120 });
     const err = await deployVersion(env.target("v4", dies), env.options({ log: (l) => lines.push(l) })).catch(
       (e: unknown) => e,
     );
@@ -88,7 +88,7 @@ describe("rolling upgrade behind a load balancer", () => {
     await deployVersion(env.target("v1", v1), env.options());
     const url = await env.lbUrl();
     await waitServing(url, "v1");
-    const load = startLoad(url, { concurrency: 2, maxSeconds: 120 });
+    const load = await startLoad(url, { concurrency: 2, maxSeconds: 120 });
     const err = await deployVersion(env.target("v3", bad), env.options()).catch((e: unknown) => e);
     const report = await load.stop();
     expect(isDeployError(err, "SLIPWAY_E_DEPLOY_ROLLED_BACK")).toBe(true);

@@ -114,7 +114,7 @@ describe("confirm_upgrade: the two-phase finish (real engine, 3 replicas behind 
     expect(fresh).toHaveLength(3);
     await engine.removeImage(v1);
 
-    const load = startLoad(await env.lbUrl(), { maxSeconds: 120 });
+    const load = await startLoad(await env.lbUrl(), { maxSeconds: 120 });
     const back = await rollbackEnvironment(targetOf(env, "v2", v2), env.options({ actor: "bob" }));
     const report = await load.stop();
     expect(back).toMatchObject({ version: "v1", status: "success", trigger: "rollback", rollbackOf: upgraded.id });
