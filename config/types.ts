@@ -36,7 +36,9 @@ export interface RepositoryConfig {
 /**
  * What outbound webhooks can be told (docs/notifications.md). `run.fixed` is a run that
  * succeeded where the previous finished run of the same repository and ref failed;
- * `approval.waiting` a run parked before a deploy stage until someone approves it.
+ * `approval.waiting` a run parked before a deploy stage until someone approves it;
+ * `deployment.paused` and `deployment.awaiting_confirm` a deployment that waits for someone's
+ * `confirm` or `rollback`.
  */
 export const NOTIFICATION_EVENTS = [
   "run.started",
@@ -47,6 +49,8 @@ export const NOTIFICATION_EVENTS = [
   "deployment.succeeded",
   "deployment.failed",
   "deployment.rolled_back",
+  "deployment.paused",
+  "deployment.awaiting_confirm",
   "approval.waiting",
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];

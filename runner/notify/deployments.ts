@@ -1,10 +1,12 @@
 import type { DeploymentRow, DeploymentStore } from "../../store/index.js";
 
-const ENDS = new Set(["success", "failed", "rolled_back"]);
+// Ends, and the two stops that wait for someone's `confirm` or `rollback`.
+const ENDS = new Set(["success", "failed", "rolled_back", "paused", "awaiting_confirm"]);
 
 /**
  * The deploy executor's records with an observer: every update that moves a deployment to an
- * end (success, failed, rolled back) is reported once the store has it. Wrapping the records
+ * end (success, failed, rolled back) or to a stop that waits for an operator (paused, awaiting
+ * confirmation) is reported once the store has it. Wrapping the records
  * rather than changing deploy/ keeps the executor unaware of notifications.
  */
 export function observeDeployments(records: DeploymentStore, onEnd: (row: DeploymentRow) => void): DeploymentStore {

@@ -210,10 +210,15 @@ export class Notifier {
   }
 }
 
-/** A deployment's end as an event: a rollback deployment that succeeded is the environment rolled back. */
+/**
+ * A deployment's end, or its stop to wait for someone (paused, awaiting confirmation), as an
+ * event: a rollback deployment that succeeded is the environment rolled back.
+ */
 export function deploymentEvent(row: DeploymentRow): NotificationEvent | undefined {
   if (row.status === "rolled_back") return "deployment.rolled_back";
   if (row.status === "success") return row.trigger === "rollback" ? "deployment.rolled_back" : "deployment.succeeded";
   if (row.status === "failed") return "deployment.failed";
+  if (row.status === "paused") return "deployment.paused";
+  if (row.status === "awaiting_confirm") return "deployment.awaiting_confirm";
   return undefined;
 }

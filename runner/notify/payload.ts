@@ -165,6 +165,8 @@ const EMOJI: Record<NotificationEvent, string> = {
   "deployment.succeeded": ":rocket:",
   "deployment.failed": ":rotating_light:",
   "deployment.rolled_back": ":rewind:",
+  "deployment.paused": ":double_vertical_bar:",
+  "deployment.awaiting_confirm": ":raised_hand:",
   "approval.waiting": ":hourglass_flowing_sand:",
 };
 
@@ -177,6 +179,8 @@ const VERB: Record<NotificationEvent, string> = {
   "deployment.succeeded": "deployed",
   "deployment.failed": "failed to deploy",
   "deployment.rolled_back": "rolled back",
+  "deployment.paused": "paused deploying",
+  "deployment.awaiting_confirm": "awaits confirmation of",
   "approval.waiting": "waits for approval",
 };
 
@@ -206,7 +210,10 @@ export function summary(facts: NotificationFacts): string {
       const why = d.rollbackReason ? `: ${e(d.rollbackReason)}` : "";
       return `${EMOJI[facts.event]} ${target} rolled back to \`${e(to)}\`${why}`;
     }
-    const why = facts.event === "deployment.failed" && d.outcome ? `: ${e(d.outcome)}` : "";
+    const why =
+      (facts.event === "deployment.failed" || facts.event === "deployment.paused") && d.outcome
+        ? `: ${e(d.outcome)}`
+        : "";
     return `${EMOJI[facts.event]} ${target} ${VERB[facts.event]} \`${e(d.version)}\`${why}`;
   }
   return `${EMOJI[facts.event]} ${facts.event}`;

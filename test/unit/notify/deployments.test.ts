@@ -41,18 +41,28 @@ function fakeRecords(trigger: DeploymentRow["trigger"] = "stage") {
 }
 
 describe("deployment events", () => {
-  it("reports updates that end a deployment, once the store has them, and passes everything else through", async () => {
+  it("reports updates that end a deployment or make it wait for an operator, once the store has them, and passes everything else through", async () => {
     const { records, calls } = fakeRecords();
     const ended: string[] = [];
     const observed = observeDeployments(records, (r) => ended.push(`${r.id}:${r.status}`));
     await observed.updateDeployment("D1", { status: "paused", outcome: "unhealthy" });
     await observed.updateDeployment("D1", { outcome: "still going" });
+    await observed.updateDeployment("D1", { status: "running" });
     await observed.updateDeployment("D1", { status: "rolled_back" });
     await observed.updateDeployment("D2", { status: "success" });
+    await observed.updateDeployment("D4", { status: "awaiting_confirm" });
     expect(await observed.getDeployment("D3")).toMatchObject({ id: "D3" });
     expect((observed as unknown as { marker: string }).marker).toBe("kept");
-    expect(ended).toEqual(["D1:rolled_back", "D2:success"]);
-    expect(calls).toEqual(["update D1 paused", "update D1 -", "update D1 rolled_back", "update D2 success", "get D3"]);
+    expect(ended).toEqual(["D1:paused", "D1:rolled_back", "D2:success", "D4:awaiting_confirm"]);
+    expect(calls).toEqual([
+      "update D1 paused",
+      "update D1 -",
+      "update D1 running",
+      "update D1 rolled_back",
+      "update D2 success",
+      "update D4 awaiting_confirm",
+      "get D3",
+    ]);
   });
 
   it("names the event: a successful rollback deployment is the environment rolled back", () => {
@@ -60,7 +70,9 @@ describe("deployment events", () => {
     expect(deploymentEvent(row({ status: "success", trigger: "rollback" }))).toBe("deployment.rolled_back");
     expect(deploymentEvent(row({ status: "rolled_back" }))).toBe("deployment.rolled_back");
     expect(deploymentEvent(row({ status: "failed" }))).toBe("deployment.failed");
-    expect(deploymentEvent(row({ status: "paused" }))).toBeUndefined();
+    expect(deploymentEvent(row({ status: "paused" }))).toBe("deployment.paused");
+    expect(deploymentEvent(row({ status: "awaiting_confirm" }))).toBe("deployment.awaiting_confirm");
+    expect(deploymentEvent(row({ status: "running" }))).toBeUndefined();
     expect(deploymentEvent(row({ status: "interrupted" }))).toBeUndefined();
   });
 });

@@ -136,5 +136,19 @@ describe("notification payloads", () => {
     expect(formatBody("json", rolled)).not.toContain("not sent");
     const ok = { ...rolled, event: "deployment.succeeded" as const, deployment: { ...d, status: "success" as const } };
     expect(slackPayload(ok).text).toBe(":rocket: *shop/staging* deployed `v2`");
+    const paused = {
+      ...rolled,
+      event: "deployment.paused" as const,
+      deployment: { ...d, status: "paused" as const, outcome: "app: 1 of 3 new replicas failed" },
+    };
+    expect(slackPayload(paused).text).toBe(
+      ":double_vertical_bar: *shop/staging* paused deploying `v2`: app: 1 of 3 new replicas failed",
+    );
+    const awaiting = {
+      ...rolled,
+      event: "deployment.awaiting_confirm" as const,
+      deployment: { ...d, status: "awaiting_confirm" as const },
+    };
+    expect(slackPayload(awaiting).text).toBe(":raised_hand: *shop/staging* awaits confirmation of `v2`");
   });
 });
