@@ -423,8 +423,13 @@ export const EnvironmentSummary = {
     lock: EnvironmentLock,
     /** `confirm` and `rollback` when the newest deployment is paused or interrupted. */
     actions: { type: "array", items: { type: "string", enum: ["confirm", "rollback"] } },
+    /**
+     * The versions `rollback ENV VERSION` takes, newest first: the last `keep_versions` distinct
+     * versions deployed successfully before the serving one (older ones are refused).
+     */
+    rollbackVersions: { type: "array", items: str },
   },
-  required: ["repository", "environment", "current", "lastGood", "lock", "actions"],
+  required: ["repository", "environment", "current", "lastGood", "lock", "actions", "rollbackVersions"],
 } as const;
 
 /*

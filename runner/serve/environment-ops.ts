@@ -5,8 +5,10 @@ import {
   deployVersion,
   type EnvironmentTarget,
   type ExecutorOptions,
+  keepVersionsOf,
   readEnvironmentStatus,
   recoverInterrupted,
+  rollbackableVersions,
   rollbackDestination,
   rollbackEnvironment,
   type ServiceStatus,
@@ -30,6 +32,8 @@ export interface EnvironmentSummary {
   lastGood: string | null;
   lock: Omit<LockRow, "repository" | "environment"> | null;
   actions: ("confirm" | "rollback")[];
+  /** What `rollback ENV VERSION` accepts, newest first (keep_versions as the serving deployment recorded it). */
+  rollbackVersions: string[];
 }
 
 export type DeploymentDetail = DeploymentRow & { batches: BatchRow[] };
@@ -294,6 +298,7 @@ export class EnvironmentOps {
           }
         : null,
       actions: stuck ? ["confirm", "rollback"] : [],
+      rollbackVersions: rollbackableVersions(rows, keepVersionsOf(rows, undefined)),
     };
   }
 

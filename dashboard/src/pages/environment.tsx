@@ -216,7 +216,7 @@ export function EnvironmentPage(props: { repo: string; env: string }) {
     newestOf.add(d.id);
   }
   const rollbackTo = (d: DeploymentDetailJson) =>
-    canAct && newestOf.has(d.id) && d.version !== current?.version ? (
+    canAct && newestOf.has(d.id) && d.version !== current?.version && status.rollbackVersions.includes(d.version) ? (
       <button
         type="button"
         onClick={() => setPending({ kind: "rollback", version: d.version, label: d.version })}

@@ -74,6 +74,8 @@ export function EnvironmentsPage() {
             current: d,
             lastGood: d.status === "success" ? d.version : (e?.lastGood ?? null),
             actions: actionsFor(d),
+            // Not shown on this page; the environment's own page reads it from the API.
+            rollbackVersions: e?.rollbackVersions ?? [],
           };
         });
       } else if (m.type === "lock") {

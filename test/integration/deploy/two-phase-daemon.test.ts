@@ -63,6 +63,12 @@ describe("the two-phase finish through the daemon (slipway status / confirm / ro
     expect(new Set(await sample(url, 6))).toEqual(new Set(["v4"]));
 
     // keep_versions: 1: only develop-2 (the version before the serving one) can be rolled back to.
+    // The API says so (the dashboard offers "Roll back here" only for these), and the CLI is refused the rest.
+    const { body: status } = await daemon.api<{ rollbackVersions: string[] }>(
+      "GET",
+      "/api/repos/shop/environments/staging",
+    );
+    expect(status.rollbackVersions).toEqual(["develop-2"]);
     const tooOld = await cli(daemon.url, "rollback", "staging", "develop-1");
     expect(tooOld.code).toBe(1);
     expect(tooOld.stderr).toMatch(/SLIPWAY_E_DEPLOY_ROLLBACK_TOO_OLD.*HTTP 409/);
