@@ -12,6 +12,9 @@ import { createRequire, Module } from "node:module";
 // also possible", Node's modules documentation) stands in for each, with functions of the
 // same signatures that load the real file on their first call and hand over to it. Nothing
 // else changes: an ssh:// DOCKER_HOST or a BuildKit build loads what it needs when it needs it.
+// Two more, needed only now and then: docker-modem's HttpDuplex (a hijacked, stdin-attached
+// stream, which loads readable-stream: Slipway never attaches stdin) and `debug`, which
+// docker-modem calls on every request but which prints nothing unless $DEBUG names it.
 
 const require = createRequire(import.meta.url);
 // The copies dockerode itself loads: its own lib/session.js, and lib/ssh.js of the
@@ -23,18 +26,9 @@ type Fn = (...args: unknown[]) => unknown;
 
 /** `names`: the exported functions of a module that exports an object; none: it exports one function. */
 function defer(filename: string, names?: string[]): void {
-  if (require.cache[filename]) return; // already loaded for real (e.g. by a test's own dockerode)
-  let real: unknown;
-  const load = () => {
-    if (real === undefined) {
-      delete require.cache[filename];
-      real = require(filename);
-    }
-    return real as Fn & Record<string, Fn>;
-  };
-  const stand = new Module(filename);
-  stand.filename = filename;
-  stand.loaded = true;
+  const load = standIn(filename);
+  if (!load) return;
+  const stand = require.cache[filename] as Module;
   if (names) {
     stand.exports = Object.fromEntries(
       names.map((name) => [
@@ -46,14 +40,69 @@ function defer(filename: string, names?: string[]): void {
     );
   } else {
     stand.exports = function deferred(this: unknown, ...args: unknown[]) {
+      // Called with `new` (a constructor such as HttpDuplex): construct the real one.
+      if (new.target) return Reflect.construct(load(), args);
       return load().apply(this, args);
     };
   }
+}
+
+/**
+ * Puts an empty module in `filename`'s require.cache entry; returns the loader of the real
+ * one (which takes the entry back), or undefined when the real one is loaded already (e.g. by
+ * a test's own dockerode).
+ */
+function standIn(filename: string): (() => Fn & Record<string, Fn>) | undefined {
+  if (require.cache[filename]) return undefined;
+  let real: unknown;
+  const stand = new Module(filename);
+  stand.filename = filename;
+  stand.loaded = true;
   require.cache[filename] = stand;
+  return () => {
+    if (real === undefined) {
+      if (require.cache[filename] === stand) delete require.cache[filename];
+      real = require(filename);
+    }
+    return real as Fn & Record<string, Fn>;
+  };
+}
+
+/**
+ * `debug` as docker-modem uses it (`require("debug")("modem")`, then calls): the namespace's
+ * logger loads the real module on its first call when $DEBUG is set (it prints nothing
+ * otherwise) or the real module is loaded already. Anything else done with the module (another
+ * package's `debug("x")`, `debug.enable`, `debug.formatters`, ...) loads the real one at once.
+ */
+function deferDebug(filename: string): void {
+  const load = standIn(filename);
+  if (!load) return;
+  let loaded = false;
+  const real = () => {
+    loaded = true;
+    return load();
+  };
+  const stand = require.cache[filename] as Module;
+  stand.exports = new Proxy(() => {}, {
+    apply(_target, thisArg, args: unknown[]) {
+      if (args[0] !== "modem" || loaded) return real().apply(thisArg, args);
+      let logger: Fn | undefined;
+      return (...line: unknown[]) => {
+        if (!logger && (loaded || process.env.DEBUG)) logger = real()("modem") as Fn;
+        return logger?.(...line);
+      };
+    },
+    get: (_target, key) => Reflect.get(real(), key),
+    has: (_target, key) => Reflect.has(real(), key),
+    set: (_target, key, value) => Reflect.set(real(), key, value),
+  });
 }
 
 const fromDockerode = createRequire(dockerodeMain);
 defer(fromDockerode.resolve("./session.js"));
-defer(createRequire(modemMain).resolve("./ssh.js"));
+const fromModem = createRequire(modemMain);
+defer(fromModem.resolve("./ssh.js"));
+defer(fromModem.resolve("./http_duplex.js"));
+deferDebug(fromModem.resolve("debug"));
 // tar-fs 2 (dockerode's own dependency) exports exactly these two.
 defer(fromDockerode.resolve("tar-fs"), ["pack", "extract"]);

@@ -4,10 +4,11 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../../helpers/fixture-repo.js";
 
 // engine/deferred-transports.ts keeps dockerode's ssh transport (ssh2), BuildKit session
-// (@grpc/grpc-js) and own tar-fs from loading with dockerode, and loads each when it is first
-// called. Run in a fresh process: this test process may have loaded dockerode in full already.
+// (@grpc/grpc-js), own tar-fs, docker-modem's HttpDuplex (readable-stream) and its `debug`
+// from loading with dockerode, and loads each when it is first called (`debug`: when $DEBUG
+// asks for output). Run in a fresh process: this test process may have loaded dockerode in full already.
 
-function probe(body: string): Record<string, unknown> {
+function probe(body: string, env: Record<string, string> = {}): Record<string, unknown> {
   const script = `
     import { createRequire } from "node:module";
     const require = createRequire(${JSON.stringify(join(ROOT, "package.json"))});
@@ -19,11 +20,17 @@ function probe(body: string): Record<string, unknown> {
     const tarFs = fromDockerode.resolve("tar-fs");
     const standIn = () => require.cache[tarFs]?.exports.pack.name === "deferred";
     const out = { dockerode: loaded("dockerode"), ssh2: loaded("ssh2"), grpc: loaded("@grpc/grpc-js"), tarFs: standIn() };
+    // The stand-in sits in debug/src/index.js's entry; the real one loads its src/node.js.
+    const realDebug = () => Object.keys(require.cache).some((f) => f.endsWith("/node_modules/debug/src/node.js"));
+    out.debug = realDebug();
+    out.readable = loaded("readable-stream");
+    const fromModem = createRequire(fromDockerode.resolve("docker-modem"));
     ${body}
     console.log(JSON.stringify(out));`;
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     cwd: ROOT,
     encoding: "utf8",
+    env: { ...process.env, DEBUG: "", ...env },
   });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
@@ -31,7 +38,45 @@ function probe(body: string): Record<string, unknown> {
 
 describe("dockerode's unused transports", () => {
   it("are not loaded with the engine", () => {
-    expect(probe("")).toEqual({ dockerode: true, ssh2: false, grpc: false, tarFs: true });
+    expect(probe("")).toEqual({
+      dockerode: true,
+      ssh2: false,
+      grpc: false,
+      tarFs: true,
+      debug: false,
+      readable: false,
+    });
+  });
+
+  it("load on first use: HttpDuplex (constructed with new) is the real readable-stream duplex", () => {
+    const out = probe(`
+      const HttpDuplex = fromModem("./http_duplex.js");
+      const { PassThrough } = await import("node:stream");
+      const res = new PassThrough();
+      const duplex = new HttpDuplex(new PassThrough(), res);
+      out.real = duplex instanceof fromModem("./http_duplex.js") && typeof duplex.connect === "function";
+      out.readableAfter = loaded("readable-stream");
+      res.end("hi");
+      out.read = await new Promise((resolve) => duplex.once("data", (c) => resolve(c.toString())));`);
+    expect(out).toMatchObject({ readable: false, real: true, readableAfter: true, read: "hi" });
+  });
+
+  it("debug stays unloaded through requests without $DEBUG, and logs for real with DEBUG=modem", () => {
+    const body = `
+      const modemDebug = fromModem("debug")("modem");
+      modemDebug("Sending: %s", "x");
+      out.debugAfterCall = realDebug();
+      // Another package's use of the same module (simple-git's debug.formatters, ...) is the real one.
+      out.formatters = typeof fromModem("debug").formatters;
+      out.debugAfterOther = realDebug();`;
+    expect(probe(body)).toMatchObject({
+      debug: false,
+      debugAfterCall: false,
+      formatters: "object",
+      debugAfterOther: true,
+    });
+    const r = probe(body, { DEBUG: "modem" });
+    expect(r).toMatchObject({ debug: false, debugAfterCall: true });
   });
 
   it("load on first use: the ssh transport gives docker-modem a real agent", () => {
