@@ -1,7 +1,7 @@
 import type { DeploymentRow, DeploymentStore } from "../../store/index.js";
 
 // Ends, and the two stops that wait for someone's `confirm` or `rollback`.
-const ENDS = new Set(["success", "failed", "rolled_back", "paused", "awaiting_confirm"]);
+const REPORTED = new Set(["success", "failed", "rolled_back", "paused", "awaiting_confirm"]);
 
 /**
  * The deploy executor's records with an observer: every update that moves a deployment to an
@@ -18,7 +18,7 @@ export function observeDeployments(records: DeploymentStore, onEnd: (row: Deploy
       }
       return async (id: string, patch: Parameters<DeploymentStore["updateDeployment"]>[1]) => {
         const row = await target.updateDeployment(id, patch);
-        if (row && patch.status !== undefined && ENDS.has(row.status)) onEnd(row);
+        if (row && patch.status !== undefined && REPORTED.has(row.status)) onEnd(row);
         return row;
       };
     },

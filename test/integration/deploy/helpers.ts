@@ -168,9 +168,10 @@ export interface LoadReport {
 /**
  * Sends GET /version to the load balancer without pause from `concurrency` loops until
  * stopped, bounded by `maxSeconds` whatever happens; 127.0.0.1 only. The loops run in a
- * child process (load-child.mjs): they are the users' traffic, and in this process they
- * would share the event loop with the executor under test, slowing every engine call it
- * makes by however busy the loops keep it. Resolves once the first request has answered.
+ * child process at nice 19 (load-child.mjs): they stand for the users' clients, which do not
+ * run on the deploy host; at normal priority they took CPU from the compose processes the
+ * executor starts (~0.4 s of a 12 s upgrade on 2 cores). Resolves once the first request has
+ * answered.
  */
 export async function startLoad(
   url: string,

@@ -1,7 +1,7 @@
 // The load generator's own process (startLoad in helpers.ts): GET /version without pause from
 // `concurrency` loops until stdin closes or `maxSeconds` pass, then one JSON report on stdout.
-// A process of its own because load is the users' traffic, not the deployer's: in the
-// deployer's process it would share one event loop with the executor it measures.
+// A process of its own, started at nice 19 by startLoad: the load stands for the users'
+// clients, not the deployer, and must not take CPU from the executor it measures.
 import { fetch } from "undici";
 
 const [url, concurrency, maxSeconds] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
