@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The `slipway` binary runs the compiled JavaScript in dist/ (`npm run build`; `npm ci` and
-// `npm pack` run it through the `prepare` script), so no TypeScript loader is paid at start.
+// The `slipway` binary runs the compiled JavaScript, bundled: dist/bundle/ (`npm run build`:
+// tsc into dist/, then bin/bundle-cli.mjs; `npm ci` and `npm pack` run it through the
+// `prepare` script), so neither a TypeScript loader nor ~190 module files are paid at start.
 import { existsSync } from "node:fs";
 
-const cli = new URL("../dist/runner/cli.js", import.meta.url);
+const cli = new URL("../dist/bundle/cli.js", import.meta.url);
 if (!existsSync(cli)) {
   process.stderr.write(
     `slipway: the compiled build is missing (${cli.pathname}): run \`npm run build\` in ${new URL("..", import.meta.url).pathname}\n`,

@@ -13,6 +13,12 @@ export interface StepSpec {
   labels: Record<string, string>;
   name?: string;
   network?: string;
+  /**
+   * An absolute path the script waits for before its first command: the last entry of the
+   * workspace copy made while the container starts (`runStep`'s `besideStart`). It is removed
+   * once seen.
+   */
+  waitForFile?: string;
 }
 
 /**
@@ -23,13 +29,23 @@ export function stepScript(commands: string[]): string {
   return commands.map((cmd) => `printf '%s\\n' ${shellQuote(`$ ${cmd}`)}\n${cmd}`).join("\n");
 }
 
+/**
+ * The wait for a file before a step's first command: every 10 ms (a `sleep` without fractions,
+ * such as a strict POSIX one, waits 1 s instead). Not echoed: it is Slipway's, not the user's.
+ */
+export function waitForFileScript(path: string): string {
+  const q = shellQuote(path);
+  return `until [ -e ${q} ]; do sleep 0.01 2>/dev/null || sleep 1; done\nrm -f ${q} 2>/dev/null || :\n`;
+}
+
 /** Pure translation of a step into container options (table-tested, no I/O). */
 export function stepContainerSpec(step: StepSpec): ContainerSpec {
+  const wait = step.waitForFile ? waitForFileScript(step.waitForFile) : "";
   return {
     image: step.image,
     name: step.name,
     entrypoint: ["/bin/sh", "-e", "-c"],
-    cmd: [stepScript(step.commands)],
+    cmd: [wait + stepScript(step.commands)],
     env: { CI: "true", ...step.env },
     workingDir: WORKSPACE_PATH,
     binds: [`${step.workspaceVolume}:${WORKSPACE_PATH}`],
@@ -62,6 +78,11 @@ export async function runStep(
     graceSeconds?: number;
     /** Runs on the created container before it starts (e.g. copying the workspace in through it). */
     beforeStart?: (containerId: string) => Promise<void>;
+    /**
+     * Runs while the container starts (the workspace copy its script waits for, `waitForFile`).
+     * When it fails, the container is killed and removed and the error rethrown.
+     */
+    besideStart?: () => Promise<void>;
   },
 ): Promise<StepOutcome> {
   const id = await engine.createContainer(stepContainerSpec(step));
@@ -82,7 +103,24 @@ export async function runStep(
     // A cancel while the container was being prepared stopped nothing (it had not started):
     // it must not start now.
     if (opts.signal?.aborted) return { exitCode: 130, cancelled: true, containerId: id };
-    await engine.startContainer(id);
+    const beside = opts.besideStart?.();
+    // Awaited below, after the start; until then a failure is not unhandled.
+    beside?.catch(() => {});
+    try {
+      await engine.startContainer(id);
+    } catch (err) {
+      await beside?.catch(() => {});
+      throw err;
+    }
+    if (beside) {
+      await beside.catch(async (err: unknown) => {
+        // The script waits for a file that will never come: nothing to stop gracefully.
+        await engine.stopContainer(id, 0).catch(() => {});
+        await output.done.catch(() => {});
+        await engine.removeContainer(id).catch(() => {});
+        throw err;
+      });
+    }
     const exitCode = await engine.waitContainer(id);
     await output.done;
     return { exitCode: cancelled ? 130 : exitCode, cancelled, containerId: id };

@@ -17,13 +17,20 @@ const dockerignore = createRequire(import.meta.url)(
  * docker CLI does: ignored paths are left out, but the Dockerfile and `.dockerignore` are
  * always sent because the daemon needs them.
  */
-export async function packBuildContext(dir: string, opts: ContextOptions = {}): Promise<NodeJS.ReadableStream> {
+export async function packBuildContext(
+  dir: string,
+  opts: ContextOptions & {
+    /** The name of an empty file added as the archive's last entry: who waits for it knows the rest is there. */
+    lastEntry?: string;
+  } = {},
+): Promise<NodeJS.ReadableStream> {
   const files = await listContextFiles(dir, opts);
   const tar = pack();
   // Entries are added sequentially in the background; the caller consumes the stream.
   void (async () => {
     try {
       for (const rel of files) await addEntry(tar, dir, rel);
+      if (opts.lastEntry) tar.entry({ name: opts.lastEntry, type: "file", size: 0, mode: 0o644 }, Buffer.alloc(0));
       tar.finalize();
     } catch (err) {
       tar.destroy(err as Error);

@@ -1,6 +1,9 @@
 import { createRequire, Module } from "node:module";
+import type Docker from "dockerode";
 
-// Imported for its effect, by docker-engine.ts, before dockerode.
+// docker-engine.ts gets dockerode from here (`loadDockerode`), so the stand-ins below are in
+// place before dockerode's first require, whatever a bundler does with import order (the CLI's
+// bundle hoists external imports above inlined code; dist/bundle, bin/bundle-cli.mjs).
 //
 // dockerode requires, when it is loaded, code that a connection over the local socket (or
 // tcp) with Slipway's calls never runs: docker-modem's ssh transport (for DOCKER_HOST=ssh://,
@@ -106,3 +109,8 @@ defer(fromModem.resolve("./http_duplex.js"));
 deferDebug(fromModem.resolve("debug"));
 // tar-fs 2 (dockerode's own dependency) exports exactly these two.
 defer(fromDockerode.resolve("tar-fs"), ["pack", "extract"]);
+
+/** dockerode's client class, required after the stand-ins above are in place. */
+export function loadDockerode(): typeof Docker {
+  return require("dockerode") as typeof Docker;
+}

@@ -1,7 +1,7 @@
 // Before dockerode: keeps its ssh and BuildKit transports from loading until used.
-import "./deferred-transports.js";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { packBuildContext } from "./build-context.js";
+import { loadDockerode } from "./deferred-transports.js";
 import { pumpLines } from "./demux.js";
 import { EngineError, isGone } from "./errors.js";
 import { splitLines } from "./lines.js";
@@ -23,11 +23,20 @@ import type {
  * keep a client of their own (`test/helpers/docker.ts`).
  */
 export class DockerEngine implements Engine {
-  readonly #docker: Docker;
+  #client: Docker | undefined;
 
   /** `docker` picks another daemon than dockerode's default (DOCKER_HOST, else the local socket). */
   constructor(docker?: Docker) {
-    this.#docker = docker ?? new Docker();
+    this.#client = docker;
+  }
+
+  /**
+   * The client, made on the first call: loading dockerode is ~10 ms of CPU, which `slipway
+   * run` spends while its first git command runs rather than before it starts.
+   */
+  get #docker(): Docker {
+    this.#client ??= new (loadDockerode())();
+    return this.#client;
   }
 
   async ping(): Promise<void> {

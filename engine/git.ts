@@ -34,6 +34,58 @@ function git(cwd: string, args: string[], input?: string): Promise<GitResult> {
   });
 }
 
+/** `git cat-file --batch` with `queries` on stdin, one a line; its raw answers. */
+function catFileBatch(cwd: string, queries: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      "git",
+      ["cat-file", "--batch"],
+      { cwd, encoding: "buffer", maxBuffer: 1 << 20 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    );
+    child.stdin?.end(queries.map((q) => `${q}\n`).join(""));
+  });
+}
+
+interface BatchAnswer {
+  oid: string;
+  type: string;
+  body: Buffer;
+}
+
+/** Splits `cat-file --batch` output: per query its object, or undefined (missing, ambiguous). */
+function batchAnswers(out: Buffer, count: number): (BatchAnswer | undefined)[] {
+  const answers: (BatchAnswer | undefined)[] = [];
+  let at = 0;
+  while (answers.length < count && at < out.length) {
+    const eol = out.indexOf(10, at);
+    if (eol < 0) break;
+    const header = /^([0-9a-f]{40,64}) (\w+) (\d+)$/.exec(out.subarray(at, eol).toString("utf8"));
+    at = eol + 1;
+    if (!header) {
+      answers.push(undefined); // `<query> missing`
+      continue;
+    }
+    const size = Number(header[3]);
+    answers.push({ oid: header[1] ?? "", type: header[2] ?? "", body: out.subarray(at, at + size) });
+    at += size + 1;
+  }
+  return answers;
+}
+
+/** The mode (`100644`, `120000`, ...) of `name` in a raw tree object, undefined when absent. */
+function treeEntryMode(tree: Buffer, name: string, oidBytes: number): string | undefined {
+  let at = 0;
+  while (at < tree.length) {
+    const space = tree.indexOf(32, at);
+    const nul = tree.indexOf(0, space);
+    if (space < 0 || nul < 0) return undefined;
+    if (tree.subarray(space + 1, nul).toString("utf8") === name) return tree.subarray(at, space).toString("ascii");
+    at = nul + 1 + oidBytes;
+  }
+  return undefined;
+}
+
 function notARepo(dir: string, detail: string): EngineError {
   return new EngineError("SLIPWAY_E_GIT_NOT_A_REPO", `${dir} is not a git repository: ${detail.trim()}`);
 }
@@ -55,31 +107,69 @@ export async function workingTreeOf(dir: string): Promise<{ top: string; branch?
 }
 
 /**
- * Resolves what a user typed (`develop`, `feature/x`, `v1.0`, `refs/tags/v1.0`, a sha) in a
- * local repository. Branches win over tags of the same name, as in `git checkout`; a local
- * repository's remote-tracking branches count when there is no local branch. Every
- * candidate is looked up by one `git cat-file --batch-check`.
+ * Resolves what a user typed (`develop`, `feature/x`, `v1.0`, `refs/tags/v1.0`, a sha,
+ * `HEAD`) in a local repository. Branches win over tags of the same name, as in `git
+ * checkout`; a local repository's remote-tracking branches count when there is no local
+ * branch; `HEAD` is the checked-out commit. Every candidate is looked up by one `git cat-file
+ * --batch`, run in `repoDir`.
+ *
+ * `readFile` (relative to `repoDir`, `/`-separated) is read from the resolved commit in the
+ * same call, so `slipway run` parses its pipeline before the checkout is made: `file` is its
+ * text when the commit has a regular file there, and undefined for anything else (none, a
+ * symbolic link whose target only a checkout can follow, a path git cannot take on one line,
+ * an answer over 1 MiB): the caller then reads the checkout.
  */
-export async function resolveRef(repoDir: string, input: string): Promise<ResolvedRef> {
+export async function resolveRef(
+  repoDir: string,
+  input: string,
+  opts: { readFile?: string } = {},
+): Promise<ResolvedRef & { file?: string }> {
   const notFound = () => new EngineError("SLIPWAY_E_GIT_REF_NOT_FOUND", `ref "${input}" not found in ${repoDir}`);
   // One name a line on stdin: a line break would smuggle in another lookup (no ref has one).
   if (input === "" || /[\n\r\0]/.test(input)) throw notFound();
-  const candidates = input.startsWith("refs/")
-    ? [input]
-    : [`refs/heads/${input}`, `refs/tags/${input}`, `refs/remotes/origin/${input}`];
+  const candidates =
+    input.startsWith("refs/") || input === "HEAD"
+      ? []
+      : [`refs/heads/${input}`, `refs/tags/${input}`, `refs/remotes/origin/${input}`];
   const names = [...candidates, input];
-  const r = await git(repoDir, ["cat-file", "--batch-check"], names.map((n) => `${n}^{commit}\n`).join(""));
-  if (r.code !== 0) throw notARepo(repoDir, r.stderr);
-  // One answer a line, in order: `<sha> commit <size>`, or `<name> missing` / `<name> ambiguous`.
-  const answers = r.stdout.split("\n");
+  const file = opts.readFile !== undefined && !/[\n\r\0]/.test(opts.readFile) ? opts.readFile : undefined;
+  // Per name: the commit, then (with a file) the tree of repoDir in it and the file itself.
+  const perName = file === undefined ? 1 : 3;
+  const queries = names.flatMap((n) =>
+    file === undefined ? [`${n}^{commit}`] : [`${n}^{commit}`, `${n}:./`, `${n}:./${file}`],
+  );
+  let out: Buffer;
+  try {
+    out = await catFileBatch(repoDir, queries);
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer | string }).stderr;
+    if (typeof (err as { code?: unknown }).code === "number") throw notARepo(repoDir, String(stderr ?? ""));
+    if (file === undefined) throw err;
+    // The answers did not fit (a file over 1 MiB): resolve without the file.
+    return resolveRef(repoDir, input);
+  }
+  const answers = batchAnswers(out, queries.length);
   for (const [i, name] of names.entries()) {
-    const [sha, type] = (answers[i] ?? "").split(" ");
-    if (type !== "commit" || !sha) continue;
-    if (i === names.length - 1) return { ref: sha, sha, isTag: false };
+    const commit = answers[i * perName];
+    if (commit?.type !== "commit") continue;
+    const sha = commit.oid;
+    const text =
+      file === undefined ? undefined : committedFile(answers[i * perName + 1], answers[i * perName + 2], file, sha);
+    const found = text === undefined ? {} : { file: text };
+    // The last name is what was typed: a sha, `HEAD` or another revision git resolves stands
+    // for its commit; a full ref name is itself.
+    if (i === names.length - 1 && !name.startsWith("refs/")) return { ref: sha, sha, isTag: false, ...found };
     const isTag = name.startsWith("refs/tags/");
-    return { ref: name.startsWith("refs/remotes/origin/") ? `refs/heads/${input}` : name, sha, isTag };
+    return { ref: name.startsWith("refs/remotes/origin/") ? `refs/heads/${input}` : name, sha, isTag, ...found };
   }
   throw notFound();
+}
+
+/** A regular file's text from its tree's and its blob's answers; undefined for anything else. */
+function committedFile(tree: BatchAnswer | undefined, blob: BatchAnswer | undefined, path: string, sha: string) {
+  if (tree?.type !== "tree" || blob?.type !== "blob" || path.includes("/")) return undefined;
+  const mode = treeEntryMode(tree.body, path, sha.length / 2);
+  return mode === "100644" || mode === "100755" ? blob.body.toString("utf8") : undefined;
 }
 
 /** The current branch of a working tree, or undefined when detached. */

@@ -9,7 +9,14 @@ export {
 export { DockerEngine, splitRef } from "./docker-engine.js";
 export { ENGINE_ERROR_CODES, EngineError, type EngineErrorCode, isGone } from "./errors.js";
 export { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
-export { checkoutWorkspace, currentBranch, originUrl, type ResolvedRef, resolveRef, workingTreeOf } from "./git.js";
+export {
+  checkoutWorkspace,
+  currentBranch,
+  originUrl,
+  type ResolvedRef,
+  resolveRef,
+  workingTreeOf,
+} from "./git.js";
 export { type GitCredentials, GitMirror, type RemoteRef } from "./git-mirror.js";
 export {
   currentLiveness,

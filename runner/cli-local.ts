@@ -29,9 +29,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       grace: { type: "string", default: "10" },
     },
   });
+  // The engine is pinged by runLocal, beside its first git command.
   const engine = new DockerEngine();
-  // The run's module graph (pipelines, builders, stages) loads while the engine answers the ping.
-  const [{ runLocal }] = await Promise.all([import("./local-run.js"), engine.ping()]);
+  const { runLocal } = await import("./local-run.js");
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {

@@ -10,7 +10,7 @@ import {
   resolveRef,
   workingTreeOf,
 } from "../engine/index.js";
-import { formatProblem, loadPipelineFile, sanitizeTag } from "../pipelines/index.js";
+import { formatProblem, loadPipelineFile, parsePipeline, sanitizeTag } from "../pipelines/index.js";
 import type { StageResult } from "./report.js";
 import { nextRunNumber } from "./run-number.js";
 
@@ -53,11 +53,31 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const executor = import("./pipeline-executor.js");
   executor.catch(() => {}); // awaited below; a run refused before that never needs it
   const repoDir = await realpath(opts.repo);
-  const tree = await workingTreeOf(repoDir);
+  // One round of git, run at once: the working tree (`rev-parse`), the commit with the pipeline
+  // file read from it (`cat-file`, so it is parsed before the checkout is made) and origin's
+  // URL, while the engine answers its ping (which loads the engine's client on this thread).
+  const treeOf = workingTreeOf(repoDir);
+  const resolving = resolveRef(repoDir, opts.ref ?? "HEAD", { readFile: "slipway.yml" });
+  const originOf = originUrl(repoDir);
+  const ping = opts.engine.ping();
+  const gitRound = Promise.all([treeOf, resolving, originOf]);
+  // The run number is taken once git knows the repository, while the engine answers.
+  const numbering = gitRound.then(() => nextRunNumber(opts.dataDir, repoDir));
+  for (const started of [gitRound, numbering, ping]) started.catch(() => {}); // awaited next
+  // The pipeline parser's yaml library (a few ms of CPU) is made ready while git and the
+  // engine answer.
+  preloadYaml();
+  // Awaited in the order failures are reported: an engine that is down, then git's answers.
+  await ping;
+  const tree = await treeOf;
+  const found = await resolving;
+  const origin = await originOf;
   const top = tree.top;
   const subdir = relative(top, repoDir);
-  const [resolved, origin] = await Promise.all([resolveRef(top, opts.ref ?? tree.branch ?? "HEAD"), originUrl(top)]);
-  const runNumber = await nextRunNumber(opts.dataDir, repoDir);
+  // No --ref: the current branch (its commit is HEAD's), or the detached commit.
+  const resolved =
+    opts.ref === undefined && tree.branch ? { ref: `refs/heads/${tree.branch}`, sha: found.sha, isTag: false } : found;
+  const runNumber = await numbering;
   const runId = `${sanitizeTag(basename(repoDir))}-${runNumber}-${randomBytes(3).toString("hex")}`;
   const result: LocalRunResult = { runId, runNumber, ok: false, cancelled: false, tags: [], stages: [], errors: [] };
   const checkoutDir = join(opts.dataDir, "workspaces", runId);
@@ -72,14 +92,20 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   // Awaited below (a failure fails the run, as before); until then it is not unhandled.
   reaping.catch(() => {});
 
+  // The checkout is made while the pipeline is parsed from the commit itself and the first
+  // step's volume and container are created; every stage waits for it before it reads the
+  // checkout (the executor's `workspaceReady`). Awaited below; until then not unhandled.
+  const checkout = checkoutWorkspace(top, resolved.sha, checkoutDir);
+  checkout.catch(() => {});
   try {
     opts.log(`run ${runId}: ${resolved.ref} @ ${resolved.sha.slice(0, 12)}`);
-    const checkout = checkoutWorkspace(top, resolved.sha, checkoutDir);
-    // The pipeline parser's yaml library (~20 ms of CPU) loads while git checks the commit out.
-    preloadYaml();
-    await checkout;
+    const text = found.file;
     await reaping;
-    const parsed = await loadPipelineFile(join(workspaceDir, "slipway.yml"));
+    // Anything but a regular file (a symbolic link, none at all) is read from the checkout.
+    const parsed =
+      text === undefined
+        ? await checkout.then(() => loadPipelineFile(join(workspaceDir, "slipway.yml")))
+        : parsePipeline(text, join(workspaceDir, "slipway.yml"));
     if (!parsed.ok) {
       for (const p of parsed.problems) result.errors.push(formatProblem({ ...p, file: join(subdir, "slipway.yml") }));
       for (const e of result.errors) opts.log(e);
@@ -111,14 +137,19 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       // `slipway run` runs the user's own repository on the user's own engine: trusted, as
       // running `docker compose up` there by hand would be (docs/security.md).
       trusted: true,
+      workspaceReady: checkout,
       only: opts.only,
       graceSeconds: opts.graceSeconds,
       signal: opts.signal,
       log: opts.log,
     });
+    // A checkout that failed failed the run's first stage; the run reports git's error, as
+    // it did when the checkout came before everything.
+    await checkout;
     return { ...result, ok: run.ok, cancelled: run.cancelled, stages: run.stages };
   } finally {
     await reaping.catch(() => {});
+    await checkout.catch(() => {});
     await rm(checkoutDir, { recursive: true, force: true });
   }
 }

@@ -26,6 +26,8 @@ export interface PipelineRunOptions {
   pipeline: Pipeline;
   /** Host directory of the checked-out commit where slipway.yml lives. */
   workspaceDir: string;
+  /** Set while `workspaceDir` is still being checked out: resolves when it is (default: it is). */
+  workspaceReady?: Promise<void>;
   ref: { ref: string; sha: string; isTag: boolean };
   /** `org.opencontainers.image.source`. */
   source: string;
@@ -80,10 +82,12 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
   if (fromIndex < 0) throw new RunnerError("SLIPWAY_E_RUN_UNKNOWN_STAGE", `no stage named ${opts.fromStage}`);
   const resumeIndex = opts.resumeFrom ? planned.findIndex((p) => p.stage.name === opts.resumeFrom) : 0;
   if (resumeIndex < 0) throw new RunnerError("SLIPWAY_E_RUN_UNKNOWN_STAGE", `no stage named ${opts.resumeFrom}`);
+  const workspaceReady = opts.workspaceReady ?? Promise.resolve();
   const workspace = await Workspace.create(opts.engine, {
     runId: opts.runId,
     owner: opts.owner,
     hostDir: opts.workspaceDir,
+    hostReady: workspaceReady,
   });
   try {
     const ctx: RunContext = {
@@ -93,6 +97,7 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
       owner: opts.owner,
       pipeline: opts.pipeline,
       workspaceDir: opts.workspaceDir,
+      workspaceReady,
       workspace,
       artifactsDir: opts.artifactsDir,
       trusted: opts.trusted ?? false,
@@ -154,6 +159,9 @@ async function runTimedStage(
   const signal = timeout ? AbortSignal.any([runSignal, timeout]) : runSignal;
   const base = { name: stage.name, type: stage.type };
   try {
+    // Only a build step on a plain image can be made before the checkout is there: its copy
+    // into the workspace (Workspace.fillBeside) waits for the checkout by itself.
+    if (stage.type !== "build" || !ctx.pipeline.builders[stage.builder]?.image) await ctx.workspaceReady;
     const outcome = await registry.dispatch(ctx, stage, signal);
     const durationMs = performance.now() - started;
     if (timeout?.aborted && !runSignal.aborted) {

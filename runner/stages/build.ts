@@ -23,6 +23,8 @@ export async function builderImage(ctx: RunContext, name: string, signal?: Abort
 
 export async function buildStage(ctx: RunContext, stage: BuildStage, signal: AbortSignal): Promise<StageOutcome> {
   const image = await builderImage(ctx, stage.builder, signal);
+  // The run's first step fills the workspace volume while its container starts.
+  const fill = ctx.workspace.fillBeside(image);
   const outcome = await runStep(
     ctx.engine,
     {
@@ -31,13 +33,13 @@ export async function buildStage(ctx: RunContext, stage: BuildStage, signal: Abo
       env: { ...ctx.env, ...stage.env, SLIPWAY_STAGE: stage.name },
       workspaceVolume: ctx.workspace.volume,
       labels: slipwayLabels({ owner: ctx.owner, runId: ctx.runId, role: "builder", stage: stage.name }),
+      waitForFile: fill?.waitForFile,
     },
     {
       onLine: (line) => ctx.log(line),
       signal,
       graceSeconds: ctx.graceSeconds,
-      // The first step of the run fills the workspace volume through its own container.
-      beforeStart: (id) => ctx.workspace.seedThrough(id),
+      besideStart: fill?.fill,
     },
   );
   try {

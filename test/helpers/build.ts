@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { ROOT } from "./fixture-repo.js";
 
 /**
- * Tests spawn the compiled `slipway` (bin/slipway.js runs dist/), so a test run must never
+ * Tests spawn the compiled `slipway` (bin/slipway.js runs dist/bundle/, bundled from dist/), so a test run must never
  * exercise a dist/ older than the sources: the global setup calls this, and it recompiles
  * (incrementally) when any source file is newer than the last build. The check is a walk of
  * mtimes, a few milliseconds, so running one test file stays cheap when nothing changed.
@@ -14,12 +14,15 @@ import { ROOT } from "./fixture-repo.js";
  */
 export function ensureBuilt(): void {
   // Outputs deleted behind tsc's back: an incremental build would trust its build info.
-  if (!existsSync(join(ROOT, "dist", "runner", "cli.js"))) rmSync(BUILD_INFO, { force: true });
+  if (!existsSync(join(ROOT, "dist", "runner", "cli.js")) || !existsSync(join(ROOT, "dist", "bundle", "cli.js")))
+    rmSync(BUILD_INFO, { force: true });
   const stale = staleSources();
   if (stale.length === 0) return;
   const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
   try {
     execFileSync(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: "pipe" });
+    // The same second step as `npm run build`: the bundle the bin runs.
+    execFileSync(process.execPath, [join(ROOT, "bin", "bundle-cli.mjs")], { cwd: ROOT, stdio: "pipe" });
   } catch (err) {
     const e = err as { stdout?: Buffer; message: string };
     throw new Error(

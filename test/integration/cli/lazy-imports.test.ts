@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../helpers/fixture-repo.js";
 
-// Runs the compiled CLI with a loader hook that records every module it resolves, and checks
+// Runs the compiled CLI with hooks that record every module it resolves or requires, and checks
 // that a verb loads only what it needs: the client verbs and --help talk HTTP at most, so
 // the engine (dockerode), the store drivers (better-sqlite3, pg) and the server (fastify)
 // must stay out; that is most of the start-up cost in a fresh container.
@@ -23,6 +23,21 @@ const HEAVY = [
   /\/dist\/runner\/serve\//,
 ];
 
+/**
+ * The bin runs the bundle (dist/bundle/, bin/bundle-cli.mjs): a loaded chunk stands for the
+ * compiled modules and bundled packages it holds, as the bundler's metafile lists them.
+ */
+const meta = JSON.parse(readFileSync(join(ROOT, "dist/bundle/meta.json"), "utf8")) as {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+};
+function expandChunks(urls: string[]): string[] {
+  return urls.flatMap((u) => {
+    const m = /\/(dist\/bundle\/[^/]+\.js)$/.exec(u);
+    const inputs = m?.[1] ? Object.keys(meta.outputs[m[1]]?.inputs ?? {}) : [];
+    return [u, ...inputs.map((i) => `/${i}`)];
+  });
+}
+
 let n = 0;
 function loaded(args: string[], env: Record<string, string> = {}): { urls: string[]; status: number | null } {
   const log = join(dir, `imports-${n++}.log`);
@@ -36,7 +51,7 @@ function loaded(args: string[], env: Record<string, string> = {}): { urls: strin
       env: { ...process.env, SLIPWAY_URL: "http://127.0.0.1:9", SLIPWAY_TEST_IMPORT_LOG: log, ...env },
     },
   );
-  const urls = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  const urls = expandChunks(readFileSync(log, "utf8").split("\n").filter(Boolean));
   return { urls, status: r.status };
 }
 
@@ -58,6 +73,7 @@ describe("each CLI verb imports only what it needs", () => {
     [["history", "staging", "--repo", "hello"]],
   ])("slipway %j loads neither the engine, the store nor the server", (args) => {
     const { urls, status } = loaded(args);
+    expect(urls.some((u) => u.endsWith("/dist/bundle/cli.js"))).toBe(true);
     expect(urls.some((u) => u.endsWith("/dist/runner/cli.js"))).toBe(true);
     expect(heavyIn(urls)).toEqual([]);
     expect(status).toBe(args[0] === "--help" ? 0 : 1);
@@ -73,6 +89,11 @@ describe("each CLI verb imports only what it needs", () => {
     // A socket that does not exist: gc loads dockerode, then fails its ping at once.
     const { urls, status } = loaded(["gc", "--dry-run"], { DOCKER_HOST: `unix://${join(dir, "no.sock")}` });
     expect(urls.some((u) => /\/node_modules\/dockerode\//.test(u))).toBe(true);
+    // ... and the bundle's chunks are read for what they hold (the engine's compiled modules).
+    expect(urls.some((u) => /\/dist\/engine\/docker-engine\.js$/.test(u))).toBe(true);
+    // dockerode's unused transports stay deferred in the bundle too (engine/deferred-transports.ts):
+    // a bundler hoisting dockerode above the deferral would load ssh2 and gRPC here.
+    expect(urls.filter((u) => /\/node_modules\/(ssh2|@grpc|protobufjs|readable-stream)\//.test(u))).toEqual([]);
     expect(status).toBe(1);
   });
 });

@@ -23,6 +23,7 @@ describe("npm pack + install", () => {
     if (!packed) throw new Error(`npm pack printed nothing: ${stdout}`);
     const files = packed.files.map((f) => f.path);
     expect(files).toContain("dist/runner/cli.js");
+    expect(files).toContain("dist/bundle/cli.js");
     expect(files).toContain("builders/catalog/node/22/Dockerfile");
     expect(files.some((f) => f.startsWith("test/") || f.startsWith("bench/") || f.endsWith(".ts"))).toBe(false);
 

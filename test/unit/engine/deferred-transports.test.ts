@@ -14,12 +14,16 @@ function probe(body: string, env: Record<string, string> = {}): Record<string, u
     const require = createRequire(${JSON.stringify(join(ROOT, "package.json"))});
     const loaded = (pkg) => Object.keys(require.cache).some((f) => f.includes("/node_modules/" + pkg + "/"));
     const { DockerEngine } = await import(${JSON.stringify(join(ROOT, "engine", "index.ts"))});
-    new DockerEngine();
+    const engine = new DockerEngine();
+    // dockerode's main file (the stand-ins sit in require.cache under its folder from the start).
+    const beforeFirstCall = Boolean(require.cache[require.resolve("dockerode")]);
+    // The first call makes the client (DOCKER_HOST names a socket that does not exist: it fails at once).
+    await engine.ping().catch(() => {});
     const dockerodeMain = require.resolve("dockerode");
     const fromDockerode = createRequire(dockerodeMain);
     const tarFs = fromDockerode.resolve("tar-fs");
     const standIn = () => require.cache[tarFs]?.exports.pack.name === "deferred";
-    const out = { dockerode: loaded("dockerode"), ssh2: loaded("ssh2"), grpc: loaded("@grpc/grpc-js"), tarFs: standIn() };
+    const out = { beforeFirstCall, dockerode: loaded("dockerode"), ssh2: loaded("ssh2"), grpc: loaded("@grpc/grpc-js"), tarFs: standIn() };
     // The stand-in sits in debug/src/index.js's entry; the real one loads its src/node.js.
     const realDebug = () => Object.keys(require.cache).some((f) => f.endsWith("/node_modules/debug/src/node.js"));
     out.debug = realDebug();
@@ -30,7 +34,7 @@ function probe(body: string, env: Record<string, string> = {}): Record<string, u
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, DEBUG: "", ...env },
+    env: { ...process.env, DEBUG: "", DOCKER_HOST: "unix:///nonexistent/docker.sock", ...env },
   });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
@@ -39,6 +43,7 @@ function probe(body: string, env: Record<string, string> = {}): Record<string, u
 describe("dockerode's unused transports", () => {
   it("are not loaded with the engine", () => {
     expect(probe("")).toEqual({
+      beforeFirstCall: false,
       dockerode: true,
       ssh2: false,
       grpc: false,
@@ -75,8 +80,9 @@ describe("dockerode's unused transports", () => {
       formatters: "object",
       debugAfterOther: true,
     });
+    // With DEBUG=modem the engine's first request (the probe's ping) already logs for real.
     const r = probe(body, { DEBUG: "modem" });
-    expect(r).toMatchObject({ debug: false, debugAfterCall: true });
+    expect(r).toMatchObject({ debug: true, debugAfterCall: true });
   });
 
   it("load on first use: the ssh transport gives docker-modem a real agent", () => {

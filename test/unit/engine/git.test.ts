@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -104,6 +104,57 @@ describe("resolveRef", () => {
   ])("refuses %j with SLIPWAY_E_GIT_REF_NOT_FOUND", async (input) => {
     await expect(resolveRef(repo, input)).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_REF_NOT_FOUND" });
     expect(existsSync("/tmp/slipway-git-owned")).toBe(false);
+  });
+});
+
+describe("resolveRef with readFile: the pipeline file read from the commit", () => {
+  it("reads a regular file of the commit, relative to the directory asked in, not the working tree", async () => {
+    // The working tree's copy differs from the commit's: the commit's is what runs.
+    writeFileSync(join(repo, "sub", "slipway.yml"), "name: uncommitted\n");
+    try {
+      const found = await resolveRef(join(repo, "sub"), "develop", { readFile: "slipway.yml" });
+      expect(found).toEqual({ ref: "refs/heads/develop", sha: second, isTag: false, file: "name: x\n" });
+    } finally {
+      git(repo, "checkout", "--", "sub/slipway.yml");
+    }
+  });
+
+  it("reads it at the resolved ref (a tag's commit)", async () => {
+    const found = await resolveRef(join(repo, "sub"), "v1.0", { readFile: "slipway.yml" });
+    expect(found).toMatchObject({ ref: "refs/tags/v1.0", sha: first, file: "name: x\n" });
+  });
+
+  it("gives no text for a missing file, a symbolic link or a nested path (the caller reads the checkout)", async () => {
+    const linked = join(root, "linked");
+    mkdirSync(join(linked, "ci"), { recursive: true });
+    writeFileSync(join(linked, "ci", "slipway.yml"), "name: real\n");
+    symlinkSync("ci/slipway.yml", join(linked, "slipway.yml"));
+    git(linked, "init", "-q", "-b", "main");
+    git(linked, "add", "-A");
+    git(linked, "commit", "-qm", "one");
+    const sha = git(linked, "rev-parse", "HEAD");
+    expect(await resolveRef(linked, "main", { readFile: "slipway.yml" })).toEqual({
+      ref: "refs/heads/main",
+      sha,
+      isTag: false,
+    });
+    expect((await resolveRef(linked, "main", { readFile: "nope.yml" })).file).toBeUndefined();
+    expect((await resolveRef(linked, "main", { readFile: "ci/slipway.yml" })).file).toBeUndefined();
+    expect((await resolveRef(join(linked, "ci"), "main", { readFile: "slipway.yml" })).file).toBe("name: real\n");
+  });
+
+  it("resolves HEAD to the checked-out commit, never to origin's HEAD", async () => {
+    // A clone has refs/remotes/origin/HEAD; a detached HEAD elsewhere must still be itself.
+    const detached = join(root, "detached-head");
+    git(root, "clone", "-q", "-b", "develop", repo, detached);
+    git(detached, "checkout", "-q", "--detach", first);
+    expect(git(detached, "rev-parse", "refs/remotes/origin/HEAD")).toBe(second);
+    expect(await resolveRef(detached, "HEAD", { readFile: "sub/slipway.yml" })).toEqual({
+      ref: first,
+      sha: first,
+      isTag: false,
+    });
+    expect((await resolveRef(join(detached, "sub"), "HEAD", { readFile: "slipway.yml" })).file).toBe("name: x\n");
   });
 });
 
