@@ -18,19 +18,19 @@ export class Workspace implements AsyncDisposable {
     readonly volume: string,
     /** Host checkout the volume is filled from; artifacts are copied back into it for `package`. */
     readonly hostDir: string,
-    /** Resolves once `hostDir` is checked out. */
-    private readonly hostReady: Promise<void>,
+    /** Resolves once `hostDir` is checked out (making the checkout on its first call). */
+    private readonly hostReady: () => Promise<void>,
     private readonly labels: Record<string, string>,
   ) {}
 
   static async create(
     engine: Engine,
-    opts: { runId: string; owner: string; hostDir: string; hostReady?: Promise<void> },
+    opts: { runId: string; owner: string; hostDir: string; hostReady?: () => Promise<void> },
   ): Promise<Workspace> {
     const labels = slipwayLabels({ owner: opts.owner, runId: opts.runId, role: "builder" });
     const volume = `slipway-ws-${opts.runId}`;
     await engine.createVolume(volume, labels);
-    return new Workspace(engine, volume, opts.hostDir, opts.hostReady ?? Promise.resolve(), labels);
+    return new Workspace(engine, volume, opts.hostDir, opts.hostReady ?? (() => Promise.resolve()), labels);
   }
 
   /**
@@ -40,7 +40,7 @@ export class Workspace implements AsyncDisposable {
    */
   async seed(image: string): Promise<void> {
     if (this.seeded) return;
-    await this.hostReady;
+    await this.hostReady();
     const tar = await packBuildContext(this.hostDir, { exclude: [".git"], dockerignore: false });
     await this.copyThroughNewContainer(image, tar);
     this.seeded = true;
@@ -77,7 +77,7 @@ export class Workspace implements AsyncDisposable {
       waitForFile: posix.join(WORKSPACE_PATH, marker),
       fill: async () => {
         try {
-          await this.hostReady;
+          await this.hostReady();
           const tar = await packBuildContext(this.hostDir, {
             exclude: [".git"],
             dockerignore: false,
@@ -98,7 +98,7 @@ export class Workspace implements AsyncDisposable {
    */
   async collectArtifacts(containerId: string, paths: string[], destDir: string): Promise<string[]> {
     const collected: string[] = [];
-    await this.hostReady;
+    await this.hostReady();
     for (const rel of paths) {
       // The archive's top entry is the basename of `rel`; it lands at the same relative place.
       // Each destination gets its own copy of the archive (streamed, never buffered whole),

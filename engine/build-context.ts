@@ -3,7 +3,7 @@ import { lstat, readdir, readFile, readlink } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
-import { pack } from "tar-stream";
+import type { Pack } from "tar-stream";
 import { EngineError } from "./errors.js";
 
 // The package is CommonJS with `module.exports = factory`, which its typings describe as a
@@ -24,7 +24,11 @@ export async function packBuildContext(
     lastEntry?: string;
   } = {},
 ): Promise<NodeJS.ReadableStream> {
-  const files = await listContextFiles(dir, opts);
+  // Loaded on first use (~150 KB with its streams): `slipway run` packs only once its first
+  // step's start request is out.
+  const [tarStream, files] = await Promise.all([import("tar-stream"), listContextFiles(dir, opts)]);
+  // A CommonJS package: Node names its exports, the CLI's bundle gives them as `default` only.
+  const { pack } = "pack" in tarStream ? tarStream : (tarStream as { default: typeof tarStream }).default;
   const tar = pack();
   // Entries are added sequentially in the background; the caller consumes the stream.
   void (async () => {
@@ -96,7 +100,7 @@ export async function listContextFiles(dir: string, opts: ContextOptions = {}): 
   return out;
 }
 
-async function addEntry(tar: ReturnType<typeof pack>, dir: string, rel: string): Promise<void> {
+async function addEntry(tar: Pack, dir: string, rel: string): Promise<void> {
   const abs = join(dir, rel);
   const st = await lstat(abs);
   if (st.isSymbolicLink()) {

@@ -2,7 +2,6 @@ import { lstatSync } from "node:fs";
 import { mkdir, realpath } from "node:fs/promises";
 import { isAbsolute, posix, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { extract as tarExtract } from "tar-fs";
 import { ContainmentError, isContainmentError } from "./containment-errors.js";
 
 /** Longest entry name and component accepted (Linux PATH_MAX and NAME_MAX). */
@@ -39,6 +38,11 @@ interface EntryHeader {
  * ContainmentError naming the entry as the archive wrote it, never a host path.
  */
 export async function extractArchive(tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<string[]> {
+  // Loaded on first use, with tar-stream under it: most commands never extract an archive, and
+  // `slipway run` extracts only after its first step has started.
+  const tarFs = await import("tar-fs");
+  // A CommonJS package: Node names its exports, the CLI's bundle gives them as `default` only.
+  const { extract: tarExtract } = "extract" in tarFs ? tarFs : (tarFs as { default: typeof tarFs }).default;
   await mkdir(opts.dest, { recursive: true });
   const root = await realpath(opts.dest);
   const prefix = opts.prefix && opts.prefix !== "." ? posix.normalize(opts.prefix) : "";

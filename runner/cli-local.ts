@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { EXIT_CANCELLED } from "../core/index.js";
 import { collectGarbage, DockerEngine } from "../engine/index.js";
 import type { CliIo } from "./cli-io.js";
+import { runLocal } from "./local-run.js";
 import { formatStageTable } from "./report.js";
 import { defaultDataDir, defaultRunnerId } from "./settings.js";
 
@@ -31,7 +32,6 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   });
   // The engine is pinged by runLocal, beside its first git command.
   const engine = new DockerEngine();
-  const { runLocal } = await import("./local-run.js");
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {

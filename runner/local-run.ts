@@ -49,9 +49,6 @@ export interface LocalRunResult {
  * whatever happened.
  */
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
-  // The executor's module graph (builders, stage handlers) loads while git answers below.
-  const executor = import("./pipeline-executor.js");
-  executor.catch(() => {}); // awaited below; a run refused before that never needs it
   const repoDir = await realpath(opts.repo);
   // One round of git, run at once: the working tree (`rev-parse`), the commit with the pipeline
   // file read from it (`cat-file`, so it is parsed before the checkout is made) and origin's
@@ -60,10 +57,13 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const resolving = resolveRef(repoDir, opts.ref ?? "HEAD", { readFile: "slipway.yml" });
   const originOf = originUrl(repoDir);
   const ping = opts.engine.ping();
+  // The executor's module graph (builders, stage handlers) loads while git answers.
+  const executor = import("./pipeline-executor.js");
   const gitRound = Promise.all([treeOf, resolving, originOf]);
   // The run number is taken once git knows the repository, while the engine answers.
   const numbering = gitRound.then(() => nextRunNumber(opts.dataDir, repoDir));
-  for (const started of [gitRound, numbering, ping]) started.catch(() => {}); // awaited next
+  // Awaited next (the executor: below; a run refused before that never needs it).
+  for (const started of [gitRound, numbering, ping, executor]) started.catch(() => {});
   // The pipeline parser's yaml library (a few ms of CPU) is made ready while git and the
   // engine answer.
   preloadYaml();
@@ -92,11 +92,14 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   // Awaited below (a failure fails the run, as before); until then it is not unhandled.
   reaping.catch(() => {});
 
-  // The checkout is made while the pipeline is parsed from the commit itself and the first
-  // step's volume and container are created; every stage waits for it before it reads the
-  // checkout (the executor's `workspaceReady`). Awaited below; until then not unhandled.
-  const checkout = checkoutWorkspace(top, resolved.sha, checkoutDir);
-  checkout.catch(() => {});
+  // The checkout is made when something first reads it (the executor's `workspaceReady`): for
+  // a build step on a plain image that is its workspace copy, made while its container starts,
+  // so the clone and checkout come after the start request instead of before it.
+  let checkingOut: Promise<void> | undefined;
+  const checkout = () => {
+    checkingOut ??= checkoutWorkspace(top, resolved.sha, checkoutDir);
+    return checkingOut;
+  };
   try {
     opts.log(`run ${runId}: ${resolved.ref} @ ${resolved.sha.slice(0, 12)}`);
     const text = found.file;
@@ -104,7 +107,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     // Anything but a regular file (a symbolic link, none at all) is read from the checkout.
     const parsed =
       text === undefined
-        ? await checkout.then(() => loadPipelineFile(join(workspaceDir, "slipway.yml")))
+        ? await checkout().then(() => loadPipelineFile(join(workspaceDir, "slipway.yml")))
         : parsePipeline(text, join(workspaceDir, "slipway.yml"));
     if (!parsed.ok) {
       for (const p of parsed.problems) result.errors.push(formatProblem({ ...p, file: join(subdir, "slipway.yml") }));
@@ -145,11 +148,11 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     });
     // A checkout that failed failed the run's first stage; the run reports git's error, as
     // it did when the checkout came before everything.
-    await checkout;
+    await checkingOut;
     return { ...result, ok: run.ok, cancelled: run.cancelled, stages: run.stages };
   } finally {
     await reaping.catch(() => {});
-    await checkout.catch(() => {});
+    await checkingOut?.catch(() => {});
     await rm(checkoutDir, { recursive: true, force: true });
   }
 }

@@ -26,8 +26,11 @@ export interface PipelineRunOptions {
   pipeline: Pipeline;
   /** Host directory of the checked-out commit where slipway.yml lives. */
   workspaceDir: string;
-  /** Set while `workspaceDir` is still being checked out: resolves when it is (default: it is). */
-  workspaceReady?: Promise<void>;
+  /**
+   * When `workspaceDir` is not checked out yet: makes the checkout on its first call (the same
+   * promise on later ones); resolves once it is there. Default: it is there.
+   */
+  workspaceReady?: () => Promise<void>;
   ref: { ref: string; sha: string; isTag: boolean };
   /** `org.opencontainers.image.source`. */
   source: string;
@@ -82,7 +85,7 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
   if (fromIndex < 0) throw new RunnerError("SLIPWAY_E_RUN_UNKNOWN_STAGE", `no stage named ${opts.fromStage}`);
   const resumeIndex = opts.resumeFrom ? planned.findIndex((p) => p.stage.name === opts.resumeFrom) : 0;
   if (resumeIndex < 0) throw new RunnerError("SLIPWAY_E_RUN_UNKNOWN_STAGE", `no stage named ${opts.resumeFrom}`);
-  const workspaceReady = opts.workspaceReady ?? Promise.resolve();
+  const workspaceReady = opts.workspaceReady ?? (() => Promise.resolve());
   const workspace = await Workspace.create(opts.engine, {
     runId: opts.runId,
     owner: opts.owner,
@@ -161,7 +164,7 @@ async function runTimedStage(
   try {
     // Only a build step on a plain image can be made before the checkout is there: its copy
     // into the workspace (Workspace.fillBeside) waits for the checkout by itself.
-    if (stage.type !== "build" || !ctx.pipeline.builders[stage.builder]?.image) await ctx.workspaceReady;
+    if (stage.type !== "build" || !ctx.pipeline.builders[stage.builder]?.image) await ctx.workspaceReady();
     const outcome = await registry.dispatch(ctx, stage, signal);
     const durationMs = performance.now() - started;
     if (timeout?.aborted && !runSignal.aborted) {

@@ -17,10 +17,11 @@ export interface RunContext {
   /** Host directory holding this run's checkout (root of the pipeline, i.e. where slipway.yml is). */
   workspaceDir: string;
   /**
-   * Resolves once `workspaceDir` is checked out (`slipway run` checks out while the first
-   * step's container is made); whatever reads the checkout waits for it first.
+   * Resolves once `workspaceDir` is checked out, making the checkout on the first call
+   * (`slipway run` checks out while the first step's container starts); whatever reads the
+   * checkout calls it first.
    */
-  workspaceReady: Promise<void>;
+  workspaceReady: () => Promise<void>;
   workspace: Workspace;
   /** Per-run directory for artifacts (`<dataDir>/runs/<runId>/artifacts`). */
   artifactsDir: string;
