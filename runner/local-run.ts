@@ -50,16 +50,15 @@ export interface LocalRunResult {
  */
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const repoDir = await realpath(opts.repo);
-  // One round of git, run at once: the working tree (`rev-parse`), the commit with the pipeline
-  // file read from it (`cat-file`, so it is parsed before the checkout is made) and origin's
-  // URL, while the engine answers its ping (which loads the engine's client on this thread).
+  // One round of git, run at once: the working tree (`rev-parse`) and the commit with the
+  // pipeline file read from it (`cat-file`, so it is parsed before the checkout is made), while
+  // the engine answers its ping (which loads the engine's client on this thread).
   const treeOf = workingTreeOf(repoDir);
   const resolving = resolveRef(repoDir, opts.ref ?? "HEAD", { readFile: "slipway.yml" });
-  const originOf = originUrl(repoDir);
   const ping = opts.engine.ping();
   // The executor's module graph (builders, stage handlers) loads while git answers.
   const executor = import("./pipeline-executor.js");
-  const gitRound = Promise.all([treeOf, resolving, originOf]);
+  const gitRound = Promise.all([treeOf, resolving]);
   // The run number is taken once git knows the repository, while the engine answers.
   const numbering = gitRound.then(() => nextRunNumber(opts.dataDir, repoDir));
   // Awaited next (the executor: below; a run refused before that never needs it).
@@ -71,7 +70,6 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   await ping;
   const tree = await treeOf;
   const found = await resolving;
-  const origin = await originOf;
   const top = tree.top;
   const subdir = relative(top, repoDir);
   // No --ref: the current branch (its commit is HEAD's), or the detached commit.
@@ -135,7 +133,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       pipeline,
       workspaceDir,
       ref: resolved,
-      source: origin ?? top,
+      // Only a package stage reads it: git is asked then, not before the first step starts.
+      source: async () => (await originUrl(top)) ?? top,
       artifactsDir: join(opts.dataDir, "runs", runId, "artifacts"),
       // `slipway run` runs the user's own repository on the user's own engine: trusted, as
       // running `docker compose up` there by hand would be (docs/security.md).

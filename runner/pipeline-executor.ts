@@ -32,8 +32,8 @@ export interface PipelineRunOptions {
    */
   workspaceReady?: () => Promise<void>;
   ref: { ref: string; sha: string; isTag: boolean };
-  /** `org.opencontainers.image.source`. */
-  source: string;
+  /** `org.opencontainers.image.source`, or how to find it (`slipway run` asks git only when a package stage needs it). */
+  source: string | (() => Promise<string>);
   artifactsDir: string;
   /** The repository is trusted (docs/security.md; default false); `slipway run` trusts, `serve` follows the config. */
   trusted?: boolean;
@@ -107,7 +107,7 @@ export async function executePipeline(opts: PipelineRunOptions): Promise<Pipelin
       refInfo,
       sha: opts.ref.sha,
       version,
-      source: opts.source,
+      source: typeof opts.source === "string" ? () => Promise.resolve(opts.source as string) : opts.source,
       env: runEnvironment({ ...opts, refInfo, sha: opts.ref.sha, version }),
       graceSeconds: opts.graceSeconds ?? 10,
       log: opts.log,

@@ -14,7 +14,7 @@ export async function packageStage(ctx: RunContext, stage: PackageStage, signal:
     buildArgs: { ...stage.buildArgs },
     revision: ctx.sha,
     version: ctx.version.version,
-    source: ctx.source,
+    source: await ctx.source(),
     runId: ctx.runId,
     onLine: (line) => ctx.log(line),
     signal,

@@ -29,7 +29,7 @@ export interface RunContext {
   sha: string;
   version: VersionInfo;
   /** `org.opencontainers.image.source`: the repository's origin URL or path. */
-  source: string;
+  source: () => Promise<string>;
   /** SLIPWAY_* variables given to every step and stack. */
   env: Record<string, string>;
   graceSeconds: number;
