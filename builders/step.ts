@@ -31,11 +31,13 @@ export function stepScript(commands: string[]): string {
 
 /**
  * The wait for a file before a step's first command: every 10 ms (a `sleep` without fractions,
- * such as a strict POSIX one, waits 1 s instead). Not echoed: it is Slipway's, not the user's.
+ * such as a strict POSIX one, waits 1 s instead; an image without any `sleep` polls without
+ * pause, and under `sh -e` a missing one must not end the script). Not echoed: it is
+ * Slipway's, not the user's.
  */
 export function waitForFileScript(path: string): string {
   const q = shellQuote(path);
-  return `until [ -e ${q} ]; do sleep 0.01 2>/dev/null || sleep 1; done\nrm -f ${q} 2>/dev/null || :\n`;
+  return `until [ -e ${q} ]; do sleep 0.01 2>/dev/null || sleep 1 2>/dev/null || :; done\nrm -f ${q} 2>/dev/null || :\n`;
 }
 
 /** Pure translation of a step into container options (table-tested, no I/O). */
