@@ -68,6 +68,14 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   preloadYaml();
   // Awaited in the order failures are reported: an engine that is down, then git's answers.
   await ping;
+  // Orphans of runs killed earlier (kill -9, power loss) are reaped before anything new
+  // starts, while git answers and the pipeline is parsed: gc never looks at a live run's
+  // resources, and this run has none yet.
+  const reaping = collectGarbage(opts.engine).then((reaped) => {
+    if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
+  });
+  // Awaited below (a failure fails the run, as before); until then it is not unhandled.
+  reaping.catch(() => {});
   const tree = await treeOf;
   const found = await resolving;
   const top = tree.top;
@@ -75,20 +83,14 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   // No --ref: the current branch (its commit is HEAD's), or the detached commit.
   const resolved =
     opts.ref === undefined && tree.branch ? { ref: `refs/heads/${tree.branch}`, sha: found.sha, isTag: false } : found;
+  // Parsed while the run number is taken (a pipeline file that is not a regular file in the
+  // commit is read from the checkout below).
+  const committed = found.file === undefined ? undefined : parsePipeline(found.file, join(subdir, "slipway.yml"));
   const runNumber = await numbering;
   const runId = `${sanitizeTag(basename(repoDir))}-${runNumber}-${randomBytes(3).toString("hex")}`;
   const result: LocalRunResult = { runId, runNumber, ok: false, cancelled: false, tags: [], stages: [], errors: [] };
   const checkoutDir = join(opts.dataDir, "workspaces", runId);
   const workspaceDir = join(checkoutDir, subdir);
-
-  // Orphans of runs killed earlier (kill -9, power loss) are reaped before anything new
-  // starts, while the checkout is made: the two do not touch each other (gc never looks at a
-  // live run's resources, and this run has none yet).
-  const reaping = collectGarbage(opts.engine).then((reaped) => {
-    if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
-  });
-  // Awaited below (a failure fails the run, as before); until then it is not unhandled.
-  reaping.catch(() => {});
 
   // The checkout is made when something first reads it (the executor's `workspaceReady`): for
   // a build step on a plain image that is its workspace copy, made while its container starts,
@@ -100,13 +102,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   };
   try {
     opts.log(`run ${runId}: ${resolved.ref} @ ${resolved.sha.slice(0, 12)}`);
-    const text = found.file;
     await reaping;
     // Anything but a regular file (a symbolic link, none at all) is read from the checkout.
     const parsed =
-      text === undefined
-        ? await checkout().then(() => loadPipelineFile(join(workspaceDir, "slipway.yml")))
-        : parsePipeline(text, join(workspaceDir, "slipway.yml"));
+      committed !== undefined
+        ? committed
+        : await checkout().then(() => loadPipelineFile(join(workspaceDir, "slipway.yml")));
     if (!parsed.ok) {
       for (const p of parsed.problems) result.errors.push(formatProblem({ ...p, file: join(subdir, "slipway.yml") }));
       for (const e of result.errors) opts.log(e);
