@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { shellQuote } from "../core/index.js";
 import type { ContainerSpec, Engine } from "../engine/index.js";
 
@@ -30,14 +31,20 @@ export function stepScript(commands: string[]): string {
 }
 
 /**
- * The wait for a file before a step's first command: every 10 ms (a `sleep` without fractions,
- * such as a strict POSIX one, waits 1 s instead; an image without any `sleep` polls without
- * pause, and under `sh -e` a missing one must not end the script). Not echoed: it is
- * Slipway's, not the user's.
+ * The wait for the workspace copy's last entry before a step's first command. The engine
+ * writes an entry, closes it, then sets its owner, mode and times, in that order: the file
+ * exists before the engine is done with it, and removing it then would fail the copy. So the
+ * entry carries a modification time of 1 s past the epoch (`packBuildContext`'s `lastEntry`)
+ * and counts as written once it is older than `/workspace` (whose time is that of the entry's
+ * creation). A shell whose `test` has no `-ot` (it answers 2) takes the file's existence.
+ * Looks every 10 ms (a `sleep` without fractions waits 1 s instead; an image without any
+ * `sleep` polls without pause, and under `sh -e` a missing one must not end the script).
+ * Not echoed: it is Slipway's, not the user's.
  */
 export function waitForFileScript(path: string): string {
   const q = shellQuote(path);
-  return `until [ -e ${q} ]; do sleep 0.01 2>/dev/null || sleep 1 2>/dev/null || :; done\nrm -f ${q} 2>/dev/null || :\n`;
+  const written = `[ -e ${q} ] && { [ ${q} -ot ${shellQuote(posix.dirname(path))} ] 2>/dev/null; [ $? -ne 1 ]; }`;
+  return `until ${written}; do sleep 0.01 2>/dev/null || sleep 1 2>/dev/null || :; done\nrm -f ${q} 2>/dev/null || :\n`;
 }
 
 /** Pure translation of a step into container options (table-tested, no I/O). */

@@ -11,7 +11,6 @@ import { WORKSPACE_PATH } from "./step.js";
  */
 export class Workspace implements AsyncDisposable {
   private seeded = false;
-  private filling = false;
 
   private constructor(
     private readonly engine: Engine,
@@ -66,28 +65,20 @@ export class Workspace implements AsyncDisposable {
    * container of the step's image (created, never started), not the step's own: the engine
    * extracts an archive into a container and starts it one at a time, and the extraction
    * (~40 ms) would then come before the start (~170 ms) instead of beside it. Undefined
-   * once the volume is filled (or being filled): later steps wait for nothing.
+   * once the volume is filled: later steps wait for nothing (stages run one after another; a
+   * plan whose copy never ran, its step having failed first, leaves the copy to the next).
    */
   fillBeside(image: string): { waitForFile: string; fill(): Promise<void> } | undefined {
-    if (this.seeded || this.filling) return undefined;
-    this.filling = true;
+    if (this.seeded) return undefined;
     // Random, so no file of an image's own /workspace (copied into a new volume) can stand for it.
     const marker = `.slipway-copied-${randomBytes(4).toString("hex")}`;
     return {
       waitForFile: posix.join(WORKSPACE_PATH, marker),
       fill: async () => {
-        try {
-          await this.hostReady();
-          const tar = await packBuildContext(this.hostDir, {
-            exclude: [".git"],
-            dockerignore: false,
-            lastEntry: marker,
-          });
-          await this.copyThroughNewContainer(image, tar);
-          this.seeded = true;
-        } finally {
-          this.filling = false;
-        }
+        await this.hostReady();
+        const tar = await packBuildContext(this.hostDir, { exclude: [".git"], dockerignore: false, lastEntry: marker });
+        await this.copyThroughNewContainer(image, tar);
+        this.seeded = true;
       },
     };
   }

@@ -20,7 +20,10 @@ const dockerignore = createRequire(import.meta.url)(
 export async function packBuildContext(
   dir: string,
   opts: ContextOptions & {
-    /** The name of an empty file added as the archive's last entry: who waits for it knows the rest is there. */
+    /**
+     * The name of an empty file added as the archive's last entry, dated 1 s past the epoch:
+     * who waits for it (old, so the engine has set its times, its last step) knows the rest is there.
+     */
     lastEntry?: string;
   } = {},
 ): Promise<NodeJS.ReadableStream> {
@@ -34,7 +37,8 @@ export async function packBuildContext(
   void (async () => {
     try {
       for (const rel of files) await addEntry(tar, dir, rel);
-      if (opts.lastEntry) tar.entry({ name: opts.lastEntry, type: "file", size: 0, mode: 0o644 }, Buffer.alloc(0));
+      if (opts.lastEntry)
+        tar.entry({ name: opts.lastEntry, type: "file", size: 0, mode: 0o644, mtime: new Date(1000) }, Buffer.alloc(0));
       tar.finalize();
     } catch (err) {
       tar.destroy(err as Error);

@@ -59,8 +59,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   // The executor's module graph (builders, stage handlers) loads while git answers.
   const executor = import("./pipeline-executor.js");
   const gitRound = Promise.all([treeOf, resolving]);
-  // The run number is taken once git knows the repository, while the engine answers.
-  const numbering = gitRound.then(() => nextRunNumber(opts.dataDir, repoDir));
+  // The run number is taken once git knows the repository and the engine answers (a run refused
+  // before that takes none).
+  const numbering = Promise.all([gitRound, ping]).then(() => nextRunNumber(opts.dataDir, repoDir));
   // Awaited next (the executor: below; a run refused before that never needs it).
   for (const started of [gitRound, numbering, ping, executor]) started.catch(() => {});
   // The pipeline parser's yaml library (a few ms of CPU) is made ready while git and the

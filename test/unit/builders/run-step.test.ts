@@ -117,6 +117,9 @@ describe("runStep with besideStart (the workspace copy made while the container 
     const spec = stepContainerSpec({ ...step, commands: ["make"], waitForFile: "/workspace/.slipway-copied-1a2b" });
     const script = spec.cmd?.[0] ?? "";
     expect(script.indexOf("until [ -e '/workspace/.slipway-copied-1a2b' ]")).toBe(0);
+    // Written means dated by the engine (its last step on an entry), not merely created: removing
+    // it earlier fails the copy. The copy dates it 1 s past the epoch, older than /workspace.
+    expect(script).toContain("[ '/workspace/.slipway-copied-1a2b' -ot '/workspace' ]");
     expect(script.indexOf("rm -f '/workspace/.slipway-copied-1a2b'")).toBeLessThan(script.indexOf("make"));
     expect(stepContainerSpec({ ...step, commands: ["make"] }).cmd?.[0]).not.toContain("until");
   });
