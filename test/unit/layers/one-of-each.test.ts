@@ -48,7 +48,13 @@ describe("one of each (issue 8)", () => {
     ["picomatch", /from "picomatch"/, ["core/glob.ts"]],
     ["fast-xml-parser", /from "fast-xml-parser"/, ["compose/junit.ts"]],
     ["prom-client", /from "prom-client"/, ["runner/serve/metrics.ts"]],
-    ["a dockerode client", /^import Docker from "dockerode"/m, ["engine/docker-engine.ts"]],
+    // Loaded in one place (after its deferred transports), its client made in one place.
+    [
+      "dockerode's loading",
+      /^import Docker from "dockerode"|require\("dockerode"\)/m,
+      ["engine/deferred-transports.ts"],
+    ],
+    ["a dockerode client", /new Docker\(|new \(loadDockerode\(\)\)/, ["engine/docker-engine.ts"]],
   ])("%s lives in one place", (_what, pattern, expected) => {
     expect(where(pattern).sort()).toEqual(expected);
   });
