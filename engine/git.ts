@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
 import { EngineError } from "./errors.js";
 
 // The local repository's git calls (`slipway run`) go to the git binary directly, not through
@@ -22,15 +23,15 @@ interface GitResult {
   stderr: string;
 }
 
-function git(cwd: string, args: string[], input?: string): Promise<GitResult> {
+function git(cwd: string, args: string[], env?: Record<string, string>): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile("git", args, { cwd, encoding: "utf8", maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    const options = { cwd, encoding: "utf8" as const, maxBuffer: 1 << 20, env: env && { ...process.env, ...env } };
+    execFile("git", args, options, (err, stdout, stderr) => {
       const code = err ? (err as { code?: unknown }).code : 0;
       // A string code (ENOENT: no git binary, ENOTDIR) is a spawn failure, not git's answer.
       if (typeof code !== "number") reject(err);
       else resolve({ code, stdout, stderr });
     });
-    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
@@ -178,16 +179,29 @@ export async function currentBranch(repoDir: string): Promise<string | undefined
 }
 
 /**
- * Checks a commit out into a fresh directory, never touching the user's working tree.
- * `--shared` borrows the source repository's objects, so this costs a checkout, not a copy
- * of the history.
+ * Writes a commit's files into a fresh directory, never touching the user's working tree or
+ * index: one `read-tree -u` in the user's repository, with `dest` as its work tree and an index
+ * of its own beside `dest` (removed after). `dest` holds the commit's files and nothing else:
+ * no `.git` (the copy into the workspace leaves it out anyway, and a `clone --shared` made
+ * there was two git processes and ~20 files more to write and remove on every run). Files
+ * go through the repository's attributes (eol, filters) as a checkout would; a sparse-checkout
+ * setting of the user's repository is not applied: a run sees the whole commit.
  */
-export async function checkoutWorkspace(repoDir: string, sha: string, dest: string): Promise<void> {
+export async function checkoutWorkspace(repoDir: string, sha: string, into: string): Promise<void> {
+  // git runs in repoDir: a relative `into` would name a directory there.
+  const dest = resolvePath(into);
   await mkdir(dest, { recursive: true });
-  const clone = await git(dest, ["clone", "--quiet", "--shared", "--no-checkout", repoDir, "."]);
-  if (clone.code !== 0) throw new Error(`git clone of ${repoDir} failed: ${clone.stderr.trim()}`);
-  const checkout = await git(dest, ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", sha]);
-  if (checkout.code !== 0) throw new Error(`git checkout of ${sha} failed: ${checkout.stderr.trim()}`);
+  const index = `${dest}.index`;
+  try {
+    const r = await git(
+      repoDir,
+      ["-c", "core.sparseCheckout=false", `--work-tree=${dest}`, "read-tree", "--reset", "-u", sha],
+      { GIT_INDEX_FILE: index },
+    );
+    if (r.code !== 0) throw new Error(`git checkout of ${sha} failed: ${r.stderr.trim()}`);
+  } finally {
+    await rm(index, { force: true });
+  }
 }
 
 /** `origin` URL of a repository, for the OCI source label; undefined when there is none. */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { realpath, rm } from "node:fs/promises";
+import { realpathSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { preloadYaml } from "../core/index.js";
 import {
@@ -49,34 +49,38 @@ export interface LocalRunResult {
  * whatever happened.
  */
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
-  const repoDir = await realpath(opts.repo);
+  const repoDir = realpathSync(opts.repo);
   // One round of git, run at once: the working tree (`rev-parse`) and the commit with the
   // pipeline file read from it (`cat-file`, so it is parsed before the checkout is made), while
   // the engine answers its ping (which loads the engine's client on this thread).
   const treeOf = workingTreeOf(repoDir);
   const resolving = resolveRef(repoDir, opts.ref ?? "HEAD", { readFile: "slipway.yml" });
   const ping = opts.engine.ping();
+  // Orphans of runs killed earlier (kill -9, power loss) are reaped before anything new
+  // starts; their listing goes out with the ping instead of after its answer (an engine that
+  // is down fails both, and the ping's error is the one reported). gc never looks at a live
+  // run's resources, and this run has none yet.
+  const reaping = collectGarbage(opts.engine).then((reaped) => {
+    if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
+  });
   // The executor's module graph (builders, stage handlers) loads while git answers.
   const executor = import("./pipeline-executor.js");
   const gitRound = Promise.all([treeOf, resolving]);
   // The run number is taken once git knows the repository and the engine answers (a run refused
   // before that takes none).
   const numbering = Promise.all([gitRound, ping]).then(() => nextRunNumber(opts.dataDir, repoDir));
-  // Awaited next (the executor: below; a run refused before that never needs it).
-  for (const started of [gitRound, numbering, ping, executor]) started.catch(() => {});
   // The pipeline parser's yaml library (a few ms of CPU) is made ready while git and the
   // engine answer.
   preloadYaml();
+  // Parsed as soon as git has read it, while the engine answers (a pipeline file that is not
+  // a regular file in the commit is read from the checkout below).
+  const parsing = gitRound.then(([tree, found]) =>
+    found.file === undefined ? undefined : parsePipeline(found.file, join(relative(tree.top, repoDir), "slipway.yml")),
+  );
+  // Awaited next (the executor and the reaping: below; a run refused before that never needs them).
+  for (const started of [gitRound, parsing, numbering, ping, executor, reaping]) started.catch(() => {});
   // Awaited in the order failures are reported: an engine that is down, then git's answers.
   await ping;
-  // Orphans of runs killed earlier (kill -9, power loss) are reaped before anything new
-  // starts, while git answers and the pipeline is parsed: gc never looks at a live run's
-  // resources, and this run has none yet.
-  const reaping = collectGarbage(opts.engine).then((reaped) => {
-    if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
-  });
-  // Awaited below (a failure fails the run, as before); until then it is not unhandled.
-  reaping.catch(() => {});
   const tree = await treeOf;
   const found = await resolving;
   const top = tree.top;
@@ -84,9 +88,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   // No --ref: the current branch (its commit is HEAD's), or the detached commit.
   const resolved =
     opts.ref === undefined && tree.branch ? { ref: `refs/heads/${tree.branch}`, sha: found.sha, isTag: false } : found;
-  // Parsed while the run number is taken (a pipeline file that is not a regular file in the
-  // commit is read from the checkout below).
-  const committed = found.file === undefined ? undefined : parsePipeline(found.file, join(subdir, "slipway.yml"));
+  const committed = await parsing;
   const runNumber = await numbering;
   const runId = `${sanitizeTag(basename(repoDir))}-${runNumber}-${randomBytes(3).toString("hex")}`;
   const result: LocalRunResult = { runId, runNumber, ok: false, cancelled: false, tags: [], stages: [], errors: [] };
@@ -154,6 +156,6 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   } finally {
     await reaping.catch(() => {});
     await checkingOut?.catch(() => {});
-    await rm(checkoutDir, { recursive: true, force: true });
+    rmSync(checkoutDir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -163,14 +172,42 @@ describe("checkoutWorkspace and originUrl", () => {
     writeFileSync(join(repo, "NOTES.md"), "dirty\n");
     const dest = join(root, "ws", "run-1");
     try {
+      const indexBefore = readFileSync(join(repo, ".git", "index"));
       await checkoutWorkspace(repo, first, dest);
+      // The commit's files and nothing else: no .git, nothing of the working tree.
+      expect(readdirSync(dest, { recursive: true }).sort()).toEqual(["sub", join("sub", "slipway.yml")]);
       expect(readFileSync(join(dest, "sub", "slipway.yml"), "utf8")).toBe("name: x\n");
-      expect(existsSync(join(dest, "NOTES.md"))).toBe(false);
-      expect(git(dest, "rev-parse", "HEAD")).toBe(first);
+      // The user's index and working tree are as they were, and the run's own index is gone.
+      expect(readFileSync(join(repo, ".git", "index")).equals(indexBefore)).toBe(true);
       expect(git(repo, "status", "--porcelain")).toBe("M NOTES.md");
+      expect(readdirSync(join(root, "ws"))).toEqual(["run-1"]);
     } finally {
       git(repo, "checkout", "--", "NOTES.md");
     }
+  });
+
+  it("checks out the whole commit into a relative directory, whatever the user's sparse checkout", async () => {
+    const sparse = join(root, "sparse");
+    git(root, "clone", "-q", "-b", "develop", repo, sparse);
+    git(sparse, "sparse-checkout", "set", "--no-cone", "/NOTES.md");
+    expect(existsSync(join(sparse, "sub"))).toBe(false);
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      await checkoutWorkspace(sparse, second, join("ws-relative", "run-2"));
+    } finally {
+      process.chdir(cwd);
+    }
+    const dest = join(root, "ws-relative", "run-2");
+    expect(readdirSync(dest, { recursive: true }).sort()).toEqual(["NOTES.md", "sub", join("sub", "slipway.yml")]);
+    expect(existsSync(join(sparse, "ws-relative"))).toBe(false);
+  });
+
+  it("reports git's error for a commit the repository does not have", async () => {
+    await expect(checkoutWorkspace(repo, "0".repeat(40), join(root, "ws-missing", "run"))).rejects.toThrow(
+      /git checkout of 0{40} failed/,
+    );
+    expect(readdirSync(join(root, "ws-missing"))).toEqual(["run"]);
   });
 
   it("reads origin's URL, and nothing when there is no origin", async () => {
