@@ -57,12 +57,15 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const resolving = resolveRef(repoDir, opts.ref ?? "HEAD", { readFile: "slipway.yml" });
   const ping = opts.engine.ping();
   // Orphans of runs killed earlier (kill -9, power loss) are reaped before anything new
-  // starts; their listing goes out with the ping instead of after its answer (an engine that
-  // is down fails both, and the ping's error is the one reported). gc never looks at a live
-  // run's resources, and this run has none yet.
-  const reaping = collectGarbage(opts.engine).then((reaped) => {
-    if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
-  });
+  // starts, once the engine has answered: the ping goes out before the engine's client is
+  // made, which happens while the daemon answers (DockerEngine.ping), and listing at once
+  // would make it before the ping is sent. gc never looks at a live run's resources, and
+  // this run has none yet.
+  const reaping = ping
+    .then(() => collectGarbage(opts.engine))
+    .then((reaped) => {
+      if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
+    });
   // The executor's module graph (builders, stage handlers) loads while git answers.
   const executor = import("./pipeline-executor.js");
   const gitRound = Promise.all([treeOf, resolving]);

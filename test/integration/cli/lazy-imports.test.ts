@@ -86,14 +86,16 @@ describe("each CLI verb imports only what it needs", () => {
   });
 
   it("the hook does see the engine when a verb uses it (control)", () => {
-    // A socket that does not exist: gc loads dockerode, then fails its ping at once.
-    const { urls, status } = loaded(["gc", "--dry-run"], { DOCKER_HOST: `unix://${join(dir, "no.sock")}` });
+    // The real engine: gc pings it (over node:http, dockerode loading meanwhile), then lists
+    // what dead runs left through dockerode; --dry-run removes nothing. (A socket that does not
+    // exist would fail the ping before dockerode is needed.)
+    const { urls, status } = loaded(["gc", "--dry-run"]);
     expect(urls.some((u) => /\/node_modules\/dockerode\//.test(u))).toBe(true);
     // ... and the bundle's chunks are read for what they hold (the engine's compiled modules).
     expect(urls.some((u) => /\/dist\/engine\/docker-engine\.js$/.test(u))).toBe(true);
     // dockerode's unused transports stay deferred in the bundle too (engine/deferred-transports.ts):
     // a bundler hoisting dockerode above the deferral would load ssh2 and gRPC here.
     expect(urls.filter((u) => /\/node_modules\/(ssh2|@grpc|protobufjs|readable-stream)\//.test(u))).toEqual([]);
-    expect(status).toBe(1);
+    expect(status).toBe(0);
   });
 });

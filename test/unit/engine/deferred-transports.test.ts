@@ -17,8 +17,11 @@ function probe(body: string, env: Record<string, string> = {}): Record<string, u
     const engine = new DockerEngine();
     // dockerode's main file (the stand-ins sit in require.cache under its folder from the start).
     const beforeFirstCall = Boolean(require.cache[require.resolve("dockerode")]);
-    // The first call makes the client (DOCKER_HOST names a socket that does not exist: it fails at once).
+    // The first call through dockerode makes the client (DOCKER_HOST names a socket that does
+    // not exist: it fails at once). The ping goes out through node:http first on a local socket,
+    // and makes the client only once its request is sent (here: never).
     await engine.ping().catch(() => {});
+    await engine.imageId("busybox:latest").catch(() => {});
     const dockerodeMain = require.resolve("dockerode");
     const fromDockerode = createRequire(dockerodeMain);
     const tarFs = fromDockerode.resolve("tar-fs");

@@ -54,7 +54,7 @@ describe("one of each (issue 8)", () => {
       /^import Docker from "dockerode"|require\("dockerode"\)/m,
       ["engine/deferred-transports.ts"],
     ],
-    ["a dockerode client", /new Docker\(|new \(loadDockerode\(\)\)/, ["engine/docker-engine.ts"]],
+    ["a dockerode client", /new Docker(ode)?\(|new \(loadDockerode\(\)\)/, ["engine/docker-engine.ts"]],
   ])("%s lives in one place", (_what, pattern, expected) => {
     expect(where(pattern).sort()).toEqual(expected);
   });
