@@ -110,7 +110,51 @@ deferDebug(fromModem.resolve("debug"));
 // tar-fs 2 (dockerode's own dependency) exports exactly these two.
 defer(fromDockerode.resolve("tar-fs"), ["pack", "extract"]);
 
+// dockerode's swarm and plugin objects (each file exports its constructor), never made by
+// Slipway, and docker-modem's split-ca (it splits a TLS CA bundle: tcp+TLS DOCKER_HOST only).
+for (const swarmOnly of ["./service.js", "./plugin.js", "./secret.js", "./config.js", "./task.js", "./node.js"]) {
+  defer(fromDockerode.resolve(swarmOnly));
+}
+defer(fromModem.resolve("split-ca"));
+
+/**
+ * Node's own modules that dockerode and docker-modem require when they load but use only
+ * now and then: `https` (a tcp+TLS DOCKER_HOST; `http` stays real) and `zlib` (a gzipped
+ * build context). While dockerode loads, a `require.cache` entry of the same bare name stands
+ * for each ("only node:-prefixed require calls are going to receive the built-in module",
+ * Node's modules documentation); the entries are taken out right after, so no other code
+ * sees them. What dockerode keeps is a view of the module that loads the real one on its
+ * first property read.
+ */
+function requireWithLazyBuiltins<T>(id: string, builtins: string[]): T {
+  const placed: string[] = [];
+  for (const name of builtins) {
+    if (require.cache[name]) continue;
+    let real: object | undefined;
+    const load = () => {
+      real ??= require(`node:${name}`) as object;
+      return real;
+    };
+    const stand = new Module(name);
+    stand.loaded = true;
+    stand.exports = new Proxy(
+      {},
+      {
+        get: (_target, key) => Reflect.get(load(), key),
+        has: (_target, key) => Reflect.has(load(), key),
+      },
+    );
+    require.cache[name] = stand;
+    placed.push(name);
+  }
+  try {
+    return require(id) as T;
+  } finally {
+    for (const name of placed) delete require.cache[name];
+  }
+}
+
 /** dockerode's client class, required after the stand-ins above are in place. */
 export function loadDockerode(): typeof Docker {
-  return require("dockerode") as typeof Docker;
+  return requireWithLazyBuiltins<typeof Docker>("dockerode", ["https", "zlib"]);
 }

@@ -118,4 +118,38 @@ describe("dockerode's unused transports", () => {
       out.realAfter = !standIn();`);
     expect(out).toMatchObject({ tarFs: true, realAfter: true, first: ".", file: true });
   });
+
+  it("load on first use: swarm objects are dockerode's own, with their methods", () => {
+    const out = probe(`
+      const Docker = require("dockerode");
+      const docker = new Docker({ socketPath: "/nonexistent/docker.sock" });
+      const service = docker.getService("web");
+      out.service = service instanceof fromDockerode("./service.js") && typeof service.inspect === "function";
+      out.serviceId = service.id;
+      out.node = typeof docker.getNode("n1").update;
+      out.secret = docker.getSecret("s1").id;`);
+    expect(out).toMatchObject({ service: true, serviceId: "web", node: "function", secret: "s1" });
+  });
+
+  it("https and zlib load on first use inside dockerode, and nobody else sees the stand-ins", () => {
+    const out = probe(`
+      const builtin = (name) => process.moduleLoadList.includes("NativeModule " + name);
+      out.httpsAtLoad = builtin("https");
+      out.zlibAtLoad = builtin("zlib");
+      // A bare require elsewhere gets Node's own module, not the view dockerode keeps.
+      out.bareHttps = require("https") === require("node:https");
+      out.cacheLeft = Object.hasOwn(require.cache, "https") || Object.hasOwn(require.cache, "zlib");
+      // docker-modem's https wrapper reaches the real module's request through the view.
+      const wrapped = fromModem("./http.js").https;
+      out.request = Object.getPrototypeOf(wrapped).request === require("node:https").request;
+      out.gzip = typeof require("node:zlib").createGzip;`);
+    expect(out).toMatchObject({
+      httpsAtLoad: false,
+      zlibAtLoad: false,
+      bareHttps: true,
+      cacheLeft: false,
+      request: true,
+      gzip: "function",
+    });
+  });
 });
