@@ -2,7 +2,8 @@
  * Start-up cost of the compiled CLI and of the self-hosted image (figures, no pass/fail):
  * - `slipway --help` and `slipway runs` (against a running `slipway serve`) wall time,
  *   against `node -e 0` (goal < 150 ms);
- * - a one-stage `slipway run` against the `docker run --rm` it wraps (goal <= 1.5x);
+ * - a one-stage `slipway run` against the `docker run --rm` it wraps (goal <= 1.5x), and the
+ *   same engine work typed by hand with the docker CLI (volume, copy, step, removal);
  * - the image's size, and `docker run` to `/healthz` answering (skipped with a note when the
  *   image is missing: build it with `npm run image`; `--no-image` skips it when it is there).
  *
@@ -81,14 +82,29 @@ try {
 
   const dockerRun = () => times(1, "docker", ["run", "--rm", "busybox:latest", "echo", "hello"]);
   const slipwayRun = () => times(1, process.execPath, [BIN, "run", "--repo", trivial]);
+  // What the run asks of the engine, typed by hand: a workspace volume, the commit copied in
+  // through a created container, the step under --init in /workspace, the volume removed.
+  const byHand = [
+    "set -e",
+    "v=$(docker volume create)",
+    "c=$(docker create -v $v:/workspace busybox:latest true)",
+    `docker cp ${trivial}/slipway.yml $c:/workspace/`,
+    "docker rm $c >/dev/null",
+    "docker run --rm --init -v $v:/workspace -w /workspace busybox:latest sh -e -c 'echo hello'",
+    "docker volume rm $v >/dev/null",
+  ].join("\n");
+  const sameCalls = () => times(1, "sh", ["-c", byHand]);
   dockerRun();
   slipwayRun();
-  // Interleaved, so both sides see the same load on a shared machine.
+  sameCalls();
+  // Interleaved, so all sides see the same load on a shared machine.
   const raw: number[] = [];
   const run: number[] = [];
+  const hand: number[] = [];
   for (let i = 0; i < N; i++) {
     raw.push(...dockerRun());
     run.push(...slipwayRun());
+    hand.push(...sameCalls());
   }
   console.log(`docker run --rm busybox echo:     ${fmt(raw)}`);
   console.log(`slipway run, one-stage pipeline:  ${fmt(run)}`);
@@ -97,6 +113,7 @@ try {
   // less moved by a slow stretch of the machine than the ratio of the two medians.
   const pairs = run.map((r, i) => r / (raw[i] ?? Number.NaN));
   console.log(`ratio (median of the ${N} pairs):     ${median(pairs).toFixed(2)}x`);
+  console.log(`the same engine calls by hand:    ${fmt(hand)}  (docker CLI, one call after another)`);
 
   if (process.argv[2] === "--no-image") console.log("image figures skipped (--no-image)");
   else await imageFigures(process.argv[2] ?? "slipway");
