@@ -40,9 +40,11 @@ class SocketAgent extends Agent {
  * critical path, for a name that a plain-http connection to a socket never uses.
  */
 export function socketAgent(): Agent {
-  // The global agent's options are not in Node's types; they are set at run time.
-  const global = (globalAgent as Agent & { options?: AgentOptions }).options ?? { keepAlive: true };
-  sharedSocketAgent ??= new SocketAgent({ ...global, servername: "" } as AgentOptions);
+  if (sharedSocketAgent === undefined) {
+    // The global agent's options are not in Node's types; they are set at run time.
+    const global = (globalAgent as Agent & { options?: AgentOptions }).options ?? { keepAlive: true };
+    sharedSocketAgent = new SocketAgent({ ...global, servername: "" } as AgentOptions);
+  }
   return sharedSocketAgent;
 }
 
