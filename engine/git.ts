@@ -96,14 +96,22 @@ function notARepo(dir: string, detail: string): EngineError {
  * detached), in one `git rev-parse`.
  */
 export async function workingTreeOf(dir: string): Promise<{ top: string; branch?: string }> {
-  const r = await git(dir, ["rev-parse", "--show-toplevel", "--symbolic-full-name", "HEAD"]);
+  const r = await git(dir, REV_PARSE_TREE);
   if (r.code !== 0) {
     // Either not a repository, or one whose HEAD names no commit yet: ask again to tell which.
     const top = await git(dir, ["rev-parse", "--show-toplevel"]);
     if (top.code !== 0) throw notARepo(dir, top.stderr);
     throw new EngineError("SLIPWAY_E_GIT_REF_NOT_FOUND", `HEAD of ${top.stdout.trim()} names no commit yet`);
   }
-  const [top = "", head = ""] = r.stdout.split("\n");
+  return workingTree(r.stdout);
+}
+
+/** The work tree's top directory, then HEAD's full name (`HEAD` itself when detached). */
+const REV_PARSE_TREE = ["rev-parse", "--show-toplevel", "--symbolic-full-name", "HEAD"];
+
+/** REV_PARSE_TREE's answer. */
+function workingTree(answer: string): { top: string; branch?: string } {
+  const [top = "", head = ""] = answer.split("\n");
   return { top, branch: head.startsWith("refs/heads/") ? head.slice("refs/heads/".length) : undefined };
 }
 
@@ -125,6 +133,69 @@ export async function resolveRef(
   input: string,
   opts: { readFile?: string } = {},
 ): Promise<ResolvedRef & { file?: string }> {
+  const lookup = refLookup(repoDir, input, opts.readFile);
+  let out: Buffer;
+  try {
+    out = await catFileBatch(repoDir, lookup.queries);
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer | string }).stderr;
+    if (typeof (err as { code?: unknown }).code === "number") throw notARepo(repoDir, String(stderr ?? ""));
+    if (lookup.file === undefined) throw err;
+    // The answers did not fit (a file over 1 MiB): resolve without the file.
+    return resolveRef(repoDir, input);
+  }
+  return lookup.answer(out);
+}
+
+/**
+ * `workingTreeOf` and `resolveRef` together, as `slipway run` asks them, in one process
+ * started from here: `sh` runs `git rev-parse`, then `exec`s `git cat-file --batch` with the
+ * stdin it was given. Why one: Node's main thread waits for each child it spawns until the
+ * child has exec'd (libuv learns of a failed exec that way), 7-12 ms a git process on a
+ * two-core machine, and a run's start-up is CPU-bound on that thread; the shell and its two
+ * gits then run beside it. Only the answers of a run that goes ahead come this way: when
+ * rev-parse fails (not a repository, no commit yet), or the answers do not fit, the two calls
+ * are asked again one by one, so every error is theirs, in that order.
+ */
+export async function inspectRepo(
+  repoDir: string,
+  input: string,
+  opts: { readFile?: string } = {},
+): Promise<{ tree: { top: string; branch?: string }; found: ResolvedRef & { file?: string } }> {
+  const oneByOne = async () => {
+    const tree = await workingTreeOf(repoDir);
+    return { tree, found: await resolveRef(repoDir, input, opts) };
+  };
+  let lookup: ReturnType<typeof refLookup>;
+  try {
+    lookup = refLookup(repoDir, input, opts.readFile);
+  } catch {
+    return oneByOne();
+  }
+  const out = await new Promise<Buffer | undefined>((resolve) => {
+    const child = execFile(
+      "/bin/sh",
+      ["-c", `git ${REV_PARSE_TREE.join(" ")} && exec git cat-file --batch`],
+      { cwd: repoDir, encoding: "buffer", maxBuffer: 1 << 20 },
+      (err, stdout) => resolve(err ? undefined : stdout),
+    );
+    child.stdin?.end(lookup.queries.map((q) => `${q}\n`).join(""));
+  });
+  if (out === undefined) return oneByOne();
+  // rev-parse's two lines come first: the top directory, then HEAD's full name (`HEAD` when
+  // it is detached).
+  const first = out.indexOf(10);
+  const second = out.indexOf(10, first + 1);
+  if (first < 0 || second < 0) return oneByOne();
+  const tree = workingTree(out.subarray(0, second).toString("utf8"));
+  return { tree, found: lookup.answer(out.subarray(second + 1)) };
+}
+
+/**
+ * What `cat-file --batch` is asked to resolve `input` (and read `readFile` from its commit),
+ * and how its answers are read. Throws SLIPWAY_E_GIT_REF_NOT_FOUND for a name no ref can have.
+ */
+function refLookup(repoDir: string, input: string, readFile: string | undefined) {
   const notFound = () => new EngineError("SLIPWAY_E_GIT_REF_NOT_FOUND", `ref "${input}" not found in ${repoDir}`);
   // One name a line on stdin: a line break would smuggle in another lookup (no ref has one).
   if (input === "" || /[\n\r\0]/.test(input)) throw notFound();
@@ -133,37 +204,30 @@ export async function resolveRef(
       ? []
       : [`refs/heads/${input}`, `refs/tags/${input}`, `refs/remotes/origin/${input}`];
   const names = [...candidates, input];
-  const file = opts.readFile !== undefined && !/[\n\r\0]/.test(opts.readFile) ? opts.readFile : undefined;
+  const file = readFile !== undefined && !/[\n\r\0]/.test(readFile) ? readFile : undefined;
   // Per name: the commit, then (with a file) the tree of repoDir in it and the file itself.
   const perName = file === undefined ? 1 : 3;
   const queries = names.flatMap((n) =>
     file === undefined ? [`${n}^{commit}`] : [`${n}^{commit}`, `${n}:./`, `${n}:./${file}`],
   );
-  let out: Buffer;
-  try {
-    out = await catFileBatch(repoDir, queries);
-  } catch (err) {
-    const stderr = (err as { stderr?: Buffer | string }).stderr;
-    if (typeof (err as { code?: unknown }).code === "number") throw notARepo(repoDir, String(stderr ?? ""));
-    if (file === undefined) throw err;
-    // The answers did not fit (a file over 1 MiB): resolve without the file.
-    return resolveRef(repoDir, input);
-  }
-  const answers = batchAnswers(out, queries.length);
-  for (const [i, name] of names.entries()) {
-    const commit = answers[i * perName];
-    if (commit?.type !== "commit") continue;
-    const sha = commit.oid;
-    const text =
-      file === undefined ? undefined : committedFile(answers[i * perName + 1], answers[i * perName + 2], file, sha);
-    const found = text === undefined ? {} : { file: text };
-    // The last name is what was typed: a sha, `HEAD` or another revision git resolves stands
-    // for its commit; a full ref name is itself.
-    if (i === names.length - 1 && !name.startsWith("refs/")) return { ref: sha, sha, isTag: false, ...found };
-    const isTag = name.startsWith("refs/tags/");
-    return { ref: name.startsWith("refs/remotes/origin/") ? `refs/heads/${input}` : name, sha, isTag, ...found };
-  }
-  throw notFound();
+  const answer = (out: Buffer): ResolvedRef & { file?: string } => {
+    const answers = batchAnswers(out, queries.length);
+    for (const [i, name] of names.entries()) {
+      const commit = answers[i * perName];
+      if (commit?.type !== "commit") continue;
+      const sha = commit.oid;
+      const text =
+        file === undefined ? undefined : committedFile(answers[i * perName + 1], answers[i * perName + 2], file, sha);
+      const found = text === undefined ? {} : { file: text };
+      // The last name is what was typed: a sha, `HEAD` or another revision git resolves stands
+      // for its commit; a full ref name is itself.
+      if (i === names.length - 1 && !name.startsWith("refs/")) return { ref: sha, sha, isTag: false, ...found };
+      const isTag = name.startsWith("refs/tags/");
+      return { ref: name.startsWith("refs/remotes/origin/") ? `refs/heads/${input}` : name, sha, isTag, ...found };
+    }
+    throw notFound();
+  };
+  return { queries, file, answer };
 }
 
 /** A regular file's text from its tree's and its blob's answers; undefined for anything else. */

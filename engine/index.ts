@@ -12,6 +12,7 @@ export { collectGarbage, type GcOptions, type GcReport } from "./gc.js";
 export {
   checkoutWorkspace,
   currentBranch,
+  inspectRepo,
   originUrl,
   type ResolvedRef,
   resolveRef,

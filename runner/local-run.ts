@@ -2,14 +2,7 @@ import { randomBytes } from "node:crypto";
 import { realpathSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { preloadYaml } from "../core/index.js";
-import {
-  checkoutWorkspace,
-  collectGarbage,
-  type Engine,
-  originUrl,
-  resolveRef,
-  workingTreeOf,
-} from "../engine/index.js";
+import { checkoutWorkspace, collectGarbage, type Engine, inspectRepo, originUrl } from "../engine/index.js";
 import { formatProblem, loadPipelineFile, parsePipeline, sanitizeTag } from "../pipelines/index.js";
 import type { StageResult } from "./report.js";
 import { nextRunNumber } from "./run-number.js";
@@ -50,11 +43,11 @@ export interface LocalRunResult {
  */
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const repoDir = realpathSync(opts.repo);
-  // One round of git, run at once: the working tree (`rev-parse`) and the commit with the
-  // pipeline file read from it (`cat-file`, so it is parsed before the checkout is made), while
-  // the engine answers its ping (which loads the engine's client on this thread).
-  const treeOf = workingTreeOf(repoDir);
-  const resolving = resolveRef(repoDir, opts.ref ?? "HEAD", { readFile: "slipway.yml" });
+  // One round of git, run at once and in one process (`inspectRepo`): the working tree
+  // (`rev-parse`) and the commit with the pipeline file read from it (`cat-file`, so it is
+  // parsed before the checkout is made), while the engine answers its ping (which loads the
+  // engine's client on this thread).
+  const gitRound = inspectRepo(repoDir, opts.ref ?? "HEAD", { readFile: "slipway.yml" });
   const ping = opts.engine.ping();
   // Orphans of runs killed earlier (kill -9, power loss) are reaped before anything new
   // starts, once the engine has answered: the ping goes out before the engine's client is
@@ -68,7 +61,6 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     });
   // The executor's module graph (builders, stage handlers) loads while git answers.
   const executor = import("./pipeline-executor.js");
-  const gitRound = Promise.all([treeOf, resolving]);
   // The run number is taken once git knows the repository and the engine answers (a run refused
   // before that takes none).
   const numbering = Promise.all([gitRound, ping]).then(() => nextRunNumber(opts.dataDir, repoDir));
@@ -77,15 +69,14 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   preloadYaml();
   // Parsed as soon as git has read it, while the engine answers (a pipeline file that is not
   // a regular file in the commit is read from the checkout below).
-  const parsing = gitRound.then(([tree, found]) =>
+  const parsing = gitRound.then(({ tree, found }) =>
     found.file === undefined ? undefined : parsePipeline(found.file, join(relative(tree.top, repoDir), "slipway.yml")),
   );
   // Awaited next (the executor and the reaping: below; a run refused before that never needs them).
   for (const started of [gitRound, parsing, numbering, ping, executor, reaping]) started.catch(() => {});
   // Awaited in the order failures are reported: an engine that is down, then git's answers.
   await ping;
-  const tree = await treeOf;
-  const found = await resolving;
+  const { tree, found } = await gitRound;
   const top = tree.top;
   const subdir = relative(top, repoDir);
   // No --ref: the current branch (its commit is HEAD's), or the detached commit.

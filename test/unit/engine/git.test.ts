@@ -11,7 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkoutWorkspace, originUrl, resolveRef, workingTreeOf } from "../../../engine/index.js";
+import { checkoutWorkspace, inspectRepo, originUrl, resolveRef, workingTreeOf } from "../../../engine/index.js";
 import { git } from "../../helpers/fixture-repo.js";
 
 // The local repository's git calls of `slipway run` (engine/git.ts), against real git
@@ -164,6 +164,76 @@ describe("resolveRef with readFile: the pipeline file read from the commit", () 
       isTag: false,
     });
     expect((await resolveRef(join(detached, "sub"), "HEAD", { readFile: "slipway.yml" })).file).toBe("name: x\n");
+  });
+});
+
+describe("inspectRepo: workingTreeOf and resolveRef in one process", () => {
+  it("answers as the two calls do, from a subdirectory, with the file read from the commit", async () => {
+    const dir = join(repo, "sub");
+    for (const input of ["HEAD", "develop", "v1.0", "shadow", first.slice(0, 10)]) {
+      const both = await inspectRepo(dir, input, { readFile: "slipway.yml" });
+      expect(both).toEqual({
+        tree: await workingTreeOf(dir),
+        found: await resolveRef(dir, input, { readFile: "slipway.yml" }),
+      });
+    }
+    expect(await inspectRepo(dir, "v1.0", { readFile: "slipway.yml" })).toEqual({
+      tree: { top: repo, branch: "develop" },
+      found: { ref: "refs/tags/v1.0", sha: first, isTag: true, file: "name: x\n" },
+    });
+  });
+
+  it("gives no branch on a detached HEAD", async () => {
+    const detached = join(root, "inspect-detached");
+    git(root, "clone", "-q", repo, detached);
+    git(detached, "checkout", "-q", "--detach", first);
+    expect(await inspectRepo(detached, "HEAD")).toEqual({
+      tree: { top: detached, branch: undefined },
+      found: { ref: first, sha: first, isTag: false },
+    });
+  });
+
+  it("reports the two calls' errors, in their order", async () => {
+    const plain = mkdtempSync(join(tmpdir(), "slipway-not-git-"));
+    const empty = join(root, "inspect-empty");
+    git(root, "init", "-q", empty);
+    try {
+      // Not a repository comes first, even with a name no ref can have.
+      await expect(inspectRepo(plain, "HEAD")).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_NOT_A_REPO" });
+      await expect(inspectRepo(plain, "a\nb")).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_NOT_A_REPO" });
+      await expect(inspectRepo(empty, "HEAD")).rejects.toThrow(/names no commit yet/);
+      await expect(inspectRepo(repo, "nope")).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_REF_NOT_FOUND" });
+      await expect(inspectRepo(repo, "develop\nHEAD")).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_REF_NOT_FOUND" });
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
+  });
+
+  it("resolves without the file when the answers do not fit (a pipeline file over 1 MiB)", async () => {
+    const big = join(root, "inspect-big");
+    mkdirSync(big);
+    writeFileSync(join(big, "slipway.yml"), `# ${"x".repeat(1_200_000)}\n`);
+    git(big, "init", "-q", "-b", "main");
+    git(big, "add", "-A");
+    git(big, "commit", "-qm", "big");
+    const sha = git(big, "rev-parse", "HEAD");
+    expect(await inspectRepo(big, "HEAD", { readFile: "slipway.yml" })).toEqual({
+      tree: { top: big, branch: "main" },
+      found: { ref: sha, sha, isTag: false },
+    });
+  });
+
+  it("runs in a directory whose name a shell would expand, without expanding it", async () => {
+    // The shell's command line is Slipway's own; the directory is only its working directory.
+    const odd = join(root, "odd $(touch pwned) `touch pwned2` ;x");
+    git(root, "clone", "-q", "-b", "develop", repo, odd);
+    expect(await inspectRepo(join(odd, "sub"), "HEAD", { readFile: "slipway.yml" })).toMatchObject({
+      tree: { top: odd, branch: "develop" },
+      found: { sha: second, file: "name: x\n" },
+    });
+    for (const dir of [root, odd, join(odd, "sub")]) {
+      expect(readdirSync(dir).filter((f) => f.startsWith("pwned"))).toEqual([]);
+    }
   });
 });
 
