@@ -62,11 +62,19 @@ module.exports = {
       from: { path: `^(${TOP.join("|")})/` },
       to: { path: `^(${TOP.join("|")})/`, pathNot: ["^$1/", "^[^/]+/index\\.tsx?$"] },
     },
+    {
+      name: "yaml-through-core",
+      comment:
+        "load yaml through core/ (isMap, isScalar, isSeq, parseYaml, stringifyYaml): the bundled CLI keeps it in a file of its own that only core/ reads (bin/bundle-cli.mjs); types may be imported",
+      severity: "error",
+      from: { path: "^(?!core/)", pathNot: "^(test|bench)/" },
+      to: { path: "node_modules/yaml/", dependencyTypesNot: ["type-only"] },
+    },
     ...layerRules,
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: ["node_modules", "^dist/", "^builders/catalog/", "^dashboard/dist/", "\\.d\\.ts$"] },
+    exclude: { path: ["^dist/", "^builders/catalog/", "^dashboard/dist/", "\\.d\\.ts$"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { extensions: [".ts", ".tsx", ".js", ".mjs"] },

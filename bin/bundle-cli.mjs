@@ -16,6 +16,7 @@
 // rarely used transports engine/deferred-transports.ts defers through require.cache, which
 // only sees files loaded by Node itself.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -24,18 +25,27 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist", "bundle");
 
 /** Packages our code imports that go into the bundle (their own imports come along). */
-const BUNDLED = new Set(["yaml", "picomatch", "tar-stream", "tar-fs", "@balena/dockerignore", "fast-xml-parser"]);
+const BUNDLED = new Set(["tar-stream", "tar-fs", "@balena/dockerignore", "fast-xml-parser"]);
+
+/**
+ * Packages only core/ loads, on first use, each bundled into one CommonJS file of its own in
+ * dist/bundle/vendor/ that only that `require` reads. In a chunk, they were parsed by every
+ * command that imports core/ (all of them, for its errors): yaml and picomatch are 317 KB of
+ * the 332 KB chunk that `slipway --help` and `slipway runs` loaded, ~8 ms of each.
+ */
+const VENDORED = ["yaml", "picomatch"];
 
 /**
  * core/ and engine/ load some packages on first use through `createRequire(import.meta.url)`
  * (so a client verb never pays for them); a bundler does not follow such a call, and the
  * bundle would load a second copy from node_modules at run time. Here each becomes a plain
- * `require(...)` of the bundled package, which esbuild still evaluates only on first call.
- * The build fails when one of them no longer matches, rather than shipping the second copy.
+ * `require(...)`: of the bundled package, which esbuild still evaluates only on first call,
+ * or of its vendored file. The build fails when one of them no longer matches, rather than
+ * shipping the second copy.
  */
 const LAZY_REQUIRES = [
-  { file: "dist/core/yaml-source.js", from: 'requireLib("yaml")', to: 'require("yaml")' },
-  { file: "dist/core/glob.js", from: 'requireLib("picomatch")', to: 'require("picomatch")' },
+  { file: "dist/core/yaml-source.js", from: 'requireLib("yaml")', to: 'require("./vendor/yaml.cjs")' },
+  { file: "dist/core/glob.js", from: 'requireLib("picomatch")', to: 'require("./vendor/picomatch.cjs")' },
   {
     file: "dist/engine/build-context.js",
     from: 'createRequire(import.meta.url)("@balena/dockerignore")',
@@ -50,6 +60,8 @@ const slipwayPlugin = {
   name: "slipway-bundle",
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
+      // A vendored file is read at run time, beside the chunk that requires it.
+      if (args.path.startsWith("./vendor/")) return { path: args.path, external: true };
       if (!isBare(args.path) || args.kind === "entry-point") return undefined;
       // A bundled package's own imports are bundled with it; our code's go in only when listed.
       const fromPackage = args.importer.includes("/node_modules/");
@@ -90,3 +102,15 @@ const result = await build({
 // Which source files each output file holds: test/integration/cli/lazy-imports.test.ts reads
 // it to tell which of Slipway's modules a verb loaded.
 writeFileSync(join(OUT, "meta.json"), JSON.stringify(result.metafile));
+// The vendored packages, as CommonJS (both are CommonJS packages: no interop shim).
+await build({
+  entryPoints: Object.fromEntries(VENDORED.map((name) => [name, createRequire(import.meta.url).resolve(name)])),
+  outdir: join(OUT, "vendor"),
+  outExtension: { ".js": ".cjs" },
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  legalComments: "none",
+  logLevel: "warning",
+});

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type Document, isMap, isSeq, type Node } from "yaml";
-import { YamlSource } from "../core/index.js";
+import type { Document, Node } from "yaml";
+import { isMap, isSeq, YamlSource } from "../core/index.js";
 import { containPath, repoRelative } from "../engine/index.js";
 import { ComposeError } from "./errors.js";
 import type { PositionedFile } from "./positioned-file.js";

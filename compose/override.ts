@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
-import { isMap, isScalar, stringify, type YAMLMap } from "yaml";
-import { YamlSource } from "../core/index.js";
+import type { YAMLMap } from "yaml";
+import { isMap, isScalar, stringifyYaml, YamlSource } from "../core/index.js";
 import { ComposeError, type ComposePosition } from "./errors.js";
 import { rewritePort } from "./ports.js";
 
@@ -100,7 +100,7 @@ export function buildOverride(opts: StackFileOptions): StackFile {
     .map(([name]) => name);
   return {
     document: out,
-    yaml: stringify(out, { lineWidth: 0 }),
+    yaml: stringifyYaml(out, { lineWidth: 0 }),
     services: Object.keys(services),
     defaultServices,
     primaryNetwork,

@@ -1,4 +1,4 @@
-import { isMap, isScalar } from "yaml";
+import { isMap, isScalar } from "../core/index.js";
 import { didYouMean } from "../pipelines/index.js";
 import { Secret } from "./secret.js";
 import { readSecretRef, type SecretContext } from "./secret-refs.js";

@@ -1,6 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { isMap } from "yaml";
-import { describeNode, isNullNode, YamlSource } from "../core/index.js";
+import { describeNode, isMap, isNullNode, YamlSource } from "../core/index.js";
 import type { ScalarSettings } from "./env.js";
 import type { ConfigProblem } from "./errors.js";
 import { type NamedSlot, readWebhooks } from "./notifications.js";

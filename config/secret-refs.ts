@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { isMap, isScalar } from "yaml";
+import { isMap, isScalar } from "../core/index.js";
 import { Secret } from "./secret.js";
 import { ENV_NAME } from "./values.js";
 import type { Reader, Slot } from "./yaml-reader.js";

@@ -1,4 +1,4 @@
-import { isScalar } from "yaml";
+import { isScalar } from "../core/index.js";
 import { type NamedSlot, readWebhooks } from "./notifications.js";
 import { readSecretRef, readUsername, type SecretContext } from "./secret-refs.js";
 import type { RegistryConfig, RepositoryConfig } from "./types.js";

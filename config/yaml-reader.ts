@@ -1,5 +1,5 @@
-import { isMap, isScalar, isSeq, type Node } from "yaml";
-import { describeNode, joinPath, type Position, YamlFileCheck } from "../core/index.js";
+import type { Node } from "yaml";
+import { describeNode, isMap, isScalar, isSeq, joinPath, type Position, YamlFileCheck } from "../core/index.js";
 import { didYouMean } from "../pipelines/index.js";
 import type { ConfigErrorCode, ConfigProblem } from "./errors.js";
 

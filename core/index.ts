@@ -18,10 +18,15 @@ export { shellQuote } from "./shell.js";
 export { readStoreUrl, type StoreLocation, type StoreUrlReading } from "./store-url.js";
 export {
   describeNode,
+  isMap,
   isNullNode,
+  isScalar,
+  isSeq,
   joinPath,
   type Position,
+  parseYaml,
   preloadYaml,
+  stringifyYaml,
   YamlFileCheck,
   type YamlIssue,
   YamlSource,

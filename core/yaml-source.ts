@@ -1,9 +1,12 @@
 import { createRequire } from "node:module";
 import type * as YamlLib from "yaml";
-import type { Document, Node } from "yaml";
+import type { Document, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
 
 // The yaml library is loaded on first use (about 20 ms): every CLI verb imports core/ for its
-// errors, and a client verb (`slipway runs`) never parses YAML.
+// errors, and a client verb (`slipway runs`) never parses YAML. Every other layer reaches
+// yaml through the functions below, never by an import of its own: a static import would load
+// it with that layer's module, and the bundled CLI (bin/bundle-cli.mjs) keeps it in a file of
+// its own that only this require reads, so `--help` and the client verbs do not even parse it.
 const requireLib = createRequire(import.meta.url);
 let yamlLib: typeof YamlLib | undefined;
 const yaml = (): typeof YamlLib => (yamlLib ??= requireLib("yaml") as typeof YamlLib);
@@ -15,9 +18,26 @@ export function preloadYaml(): void {
   yaml();
 }
 const isAlias = (node: unknown) => yaml().isAlias(node);
-const isMap = (node: unknown) => yaml().isMap(node);
-const isScalar = (node: unknown) => yaml().isScalar(node);
-const isSeq = (node: unknown) => yaml().isSeq(node);
+/** yaml's `isMap`, loading the library on first use. */
+export function isMap<K = unknown, V = unknown>(node: unknown): node is YAMLMap<K, V> {
+  return yaml().isMap(node);
+}
+/** yaml's `isScalar`, loading the library on first use. */
+export function isScalar<T = unknown>(node: unknown): node is Scalar<T> {
+  return yaml().isScalar(node);
+}
+/** yaml's `isSeq`, loading the library on first use. */
+export function isSeq<T = unknown>(node: unknown): node is YAMLSeq<T> {
+  return yaml().isSeq(node);
+}
+/** yaml's `parse` (plain values, no positions: for files Slipway wrote or compose printed). */
+export function parseYaml(text: string): unknown {
+  return yaml().parse(text);
+}
+/** yaml's `stringify`. */
+export function stringifyYaml(value: unknown, options?: YamlLib.ToStringOptions): string {
+  return yaml().stringify(value, options);
+}
 
 /**
  * The YAML half of Slipway's one schema toolkit, shared by every reader of a YAML file

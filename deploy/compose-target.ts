@@ -1,7 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { parse, stringify } from "yaml";
 import {
   type ComposeCli,
   type ComposeCommand,
@@ -10,6 +9,7 @@ import {
   detectCompose,
   runCompose,
 } from "../compose/index.js";
+import { parseYaml, stringifyYaml } from "../core/index.js";
 import { LABEL } from "../engine/index.js";
 import type { EnvironmentDef } from "../pipelines/index.js";
 import { DeployError } from "./errors.js";
@@ -57,7 +57,7 @@ export class EnvironmentCompose {
       throw new DeployError("SLIPWAY_E_DEPLOY_COMPOSE_FAILED", `cannot read ${target.composeFile}: ${err.message}`);
     });
     const userServices =
-      ((parse(source) ?? {}) as { services?: Record<string, { networks?: unknown }> }).services ?? {};
+      ((parseYaml(source) ?? {}) as { services?: Record<string, { networks?: unknown }> }).services ?? {};
     const services = Object.keys(userServices);
     const labels = {
       [LABEL.role]: "environment",
@@ -79,14 +79,14 @@ export class EnvironmentCompose {
         ...ownNetworks(userServices[attach.service]?.networks),
         slipway_proxy: { aliases: [attach.alias] },
       };
-      const userNetworks = ((parse(source) ?? {}) as { networks?: Record<string, unknown> }).networks ?? {};
+      const userNetworks = ((parseYaml(source) ?? {}) as { networks?: Record<string, unknown> }).networks ?? {};
       // The colour's own default network carries Slipway's labels too (found and removed with the rest).
       doc.networks = {
         ...(userNetworks.default === undefined ? { default: { labels } } : {}),
         slipway_proxy: { external: true, name: attach.network },
       };
     }
-    await writeFile(labelsFile, stringify(doc));
+    await writeFile(labelsFile, stringifyYaml(doc));
     const composeTarget: ComposeTarget = {
       project: target.project,
       files: [target.composeFile, labelsFile],
@@ -128,7 +128,7 @@ export class EnvironmentCompose {
       if (service && hash) hashes[service] = hash;
     }
     const specs = readServiceSpecs(config.out, hashes, this.target.environment);
-    const model = (parse(config.out) ?? {}) as { services?: Record<string, { image?: string; build?: unknown }> };
+    const model = (parseYaml(config.out) ?? {}) as { services?: Record<string, { image?: string; build?: unknown }> };
     const images = Object.values(model.services ?? {})
       .filter((s) => typeof s.image === "string" && s.build === undefined)
       .map((s) => s.image as string);

@@ -1,4 +1,4 @@
-import { parse } from "yaml";
+import { parseYaml } from "../core/index.js";
 import type { EnvironmentDef } from "../pipelines/index.js";
 import { DeployError } from "./errors.js";
 import { resolveServiceSettings, type UpdateSettings } from "./settings.js";
@@ -37,7 +37,7 @@ export function readServiceSpecs(
   hashes: Record<string, string>,
   env: Pick<EnvironmentDef, "update" | "rollback" | "strategy">,
 ): ServiceSpec[] {
-  const doc = (parse(configYaml) ?? {}) as { services?: Record<string, Record<string, unknown>> };
+  const doc = (parseYaml(configYaml) ?? {}) as { services?: Record<string, Record<string, unknown>> };
   const specs: ServiceSpec[] = [];
   for (const [name, svc] of Object.entries(doc.services ?? {})) {
     // A service with `profiles:` is inactive: Slipway enables no profile, so `up` never starts

@@ -1,4 +1,4 @@
-import { isScalar } from "yaml";
+import { isScalar } from "../core/index.js";
 import { PIPELINE_LIMITS } from "./limits.js";
 import {
   type Checker,

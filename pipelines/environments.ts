@@ -1,4 +1,4 @@
-import { isScalar } from "yaml";
+import { isScalar } from "../core/index.js";
 import { readBlueGreen } from "./blue-green.js";
 import { readHooks } from "./hooks.js";
 import type { PipelineErrorCode } from "./problems.js";

@@ -1,4 +1,4 @@
-import { isScalar } from "yaml";
+import { isScalar } from "../core/index.js";
 import { type Checker, readDuration, readMap, readString, readStringList, type Slot } from "./schema.js";
 import type { DeployHook, DeployHooks } from "./types.js";
 

@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { isMap } from "yaml";
-import { deepFreeze, YamlSource } from "../core/index.js";
+import { deepFreeze, isMap, YamlSource } from "../core/index.js";
 import { readEnvironments } from "./environments.js";
 import { PIPELINE_LIMITS } from "./limits.js";
 import { didYouMean, hasErrors, makeProblem, sortProblems } from "./problems.js";

@@ -1,5 +1,14 @@
-import { isMap, isScalar, isSeq, type Node } from "yaml";
-import { describeNode, joinPath, type Position, parseDuration, YamlFileCheck } from "../core/index.js";
+import type { Node } from "yaml";
+import {
+  describeNode,
+  isMap,
+  isScalar,
+  isSeq,
+  joinPath,
+  type Position,
+  parseDuration,
+  YamlFileCheck,
+} from "../core/index.js";
 import { didYouMean, makeProblem, type PipelineErrorCode } from "./problems.js";
 import type { Problem, Severity } from "./types.js";
 

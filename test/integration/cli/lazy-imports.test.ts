@@ -76,6 +76,8 @@ describe("each CLI verb imports only what it needs", () => {
     expect(urls.some((u) => u.endsWith("/dist/bundle/cli.js"))).toBe(true);
     expect(urls.some((u) => u.endsWith("/dist/runner/cli.js"))).toBe(true);
     expect(heavyIn(urls)).toEqual([]);
+    // Nor yaml and picomatch: bundled apart (dist/bundle/vendor/), they are not even parsed.
+    expect(urls.filter((u) => /\/(vendor|node_modules)\/(yaml|picomatch)\b/.test(u))).toEqual([]);
     expect(status).toBe(args[0] === "--help" ? 0 : 1);
   });
 
@@ -83,6 +85,10 @@ describe("each CLI verb imports only what it needs", () => {
     const { urls } = loaded(["validate", join(ROOT, "examples/hello-node/slipway.yml")]);
     expect(urls.some((u) => u.includes("/dist/pipelines/"))).toBe(true);
     expect(heavyIn(urls)).toEqual([]);
+    // yaml is read from its one vendored file: no chunk holds a second copy, and nothing loads
+    // the package from node_modules.
+    expect(urls.filter((u) => u.endsWith("/dist/bundle/vendor/yaml.cjs"))).toHaveLength(1);
+    expect(urls.filter((u) => /\/node_modules\/yaml\//.test(u))).toEqual([]);
   });
 
   it("the hook does see the engine when a verb uses it (control)", () => {

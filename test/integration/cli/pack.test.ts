@@ -24,6 +24,8 @@ describe("npm pack + install", () => {
     const files = packed.files.map((f) => f.path);
     expect(files).toContain("dist/runner/cli.js");
     expect(files).toContain("dist/bundle/cli.js");
+    expect(files).toContain("dist/bundle/vendor/yaml.cjs");
+    expect(files).toContain("dist/bundle/vendor/picomatch.cjs");
     expect(files).toContain("builders/catalog/node/22/Dockerfile");
     expect(files.some((f) => f.startsWith("test/") || f.startsWith("bench/") || f.endsWith(".ts"))).toBe(false);
 
