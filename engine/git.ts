@@ -44,6 +44,9 @@ function catFileBatch(cwd: string, queries: string[]): Promise<Buffer> {
       { cwd, encoding: "buffer", maxBuffer: 1 << 20 },
       (err, stdout) => (err ? reject(err) : resolve(stdout)),
     );
+    // A child gone before reading its stdin (no git binary) fails the write with EPIPE: its
+    // exit is what the callback reports, and the stream's error must not end the process.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(queries.map((q) => `${q}\n`).join(""));
   });
 }
@@ -179,6 +182,8 @@ export async function inspectRepo(
       { cwd: repoDir, encoding: "buffer", maxBuffer: 1 << 20 },
       (err, stdout) => resolve(err ? undefined : stdout),
     );
+    // rev-parse failing ends the shell before cat-file reads its stdin (EPIPE): see catFileBatch.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(lookup.queries.map((q) => `${q}\n`).join(""));
   });
   if (out === undefined) return oneByOne();

@@ -114,6 +114,16 @@ describe("resolveRef", () => {
     await expect(resolveRef(repo, input)).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_REF_NOT_FOUND" });
     expect(existsSync("/tmp/slipway-git-owned")).toBe(false);
   });
+
+  it("reports a directory outside any repository, even for a name larger than a pipe holds", async () => {
+    // git exits without reading its stdin: the write fails with EPIPE, which must not escape.
+    const plain = mkdtempSync(join(tmpdir(), "slipway-not-git-"));
+    try {
+      await expect(resolveRef(plain, "x".repeat(300_000))).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_NOT_A_REPO" });
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("resolveRef with readFile: the pipeline file read from the commit", () => {
@@ -204,6 +214,10 @@ describe("inspectRepo: workingTreeOf and resolveRef in one process", () => {
       await expect(inspectRepo(empty, "HEAD")).rejects.toThrow(/names no commit yet/);
       await expect(inspectRepo(repo, "nope")).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_REF_NOT_FOUND" });
       await expect(inspectRepo(repo, "develop\nHEAD")).rejects.toMatchObject({ code: "SLIPWAY_E_GIT_REF_NOT_FOUND" });
+      // Queries larger than a pipe holds, to a shell that exits without reading them (EPIPE).
+      await expect(inspectRepo(plain, "x".repeat(300_000))).rejects.toMatchObject({
+        code: "SLIPWAY_E_GIT_NOT_A_REPO",
+      });
     } finally {
       rmSync(plain, { recursive: true, force: true });
     }
