@@ -15,7 +15,8 @@
 // time (fastify's and pino's plugins and workers), and dockerode with docker-modem, whose
 // rarely used transports engine/deferred-transports.ts defers through require.cache, which
 // only sees files loaded by Node itself.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,6 +80,25 @@ const slipwayPlugin = {
   },
 };
 
+/**
+ * The build's identity (runner/build-id.ts): a hash of the version and of every file tsc just
+ * wrote, the bundle's whole input (the bundled packages come with the lockfile's versions). The
+ * same sources give the same id; any change of them another.
+ */
+function buildId() {
+  const hash = createHash("sha256").update(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && path !== OUT && !path.startsWith(`${OUT}-`)) walk(path);
+      else if (entry.isFile() && entry.name.endsWith(".js"))
+        hash.update(`${path.slice(ROOT.length)}\0`).update(readFileSync(path));
+    }
+  };
+  walk(join(ROOT, "dist"));
+  return hash.digest("hex").slice(0, 32);
+}
+
 rmSync(OUT, { recursive: true, force: true });
 const result = await build({
   entryPoints: { cli: join(ROOT, "dist/runner/cli.js") },
@@ -88,6 +108,7 @@ const result = await build({
   format: "esm",
   platform: "node",
   target: "node20",
+  define: { SLIPWAY_BUILD_ID: JSON.stringify(buildId()) },
   // The bundled CommonJS packages call `require` (for Node's own modules and for the packages
   // left outside); an ES module has none of its own.
   banner: {

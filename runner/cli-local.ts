@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { EXIT_CANCELLED } from "../core/index.js";
 import { collectGarbage, DockerEngine } from "../engine/index.js";
+import { BUILD_ID } from "./build-id.js";
 import type { CliIo } from "./cli-io.js";
 import { runLocal } from "./local-run.js";
 import { formatStageTable } from "./report.js";
@@ -51,6 +52,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       ref: values.ref,
       only,
       dataDir: defaultDataDir(),
+      buildId: BUILD_ID,
       owner: defaultRunnerId(),
       graceSeconds: Number(values.grace),
       signal: controller.signal,

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { realpathSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { preloadYaml } from "../core/index.js";
+import { describeError, preloadYaml } from "../core/index.js";
 import { checkoutWorkspace, collectGarbage, type Engine, inspectRepo, originUrl } from "../engine/index.js";
 import { formatProblem, loadPipelineFile, parsePipeline, sanitizeTag } from "../pipelines/index.js";
+import { parsePipelineCached } from "./pipeline-cache.js";
 import type { StageResult } from "./report.js";
-import { nextRunNumber } from "./run-number.js";
+import { nextRunNumber, repoStateDir } from "./run-number.js";
 
 export interface LocalRunOptions {
   engine: Engine;
@@ -16,6 +17,11 @@ export interface LocalRunOptions {
   /** Run only these stages (by name); the others are reported as skipped. */
   only?: string[];
   dataDir: string;
+  /**
+   * The running build (runner/build-id.ts): when set, the pipeline file's last valid parse is
+   * kept under `dataDir` and reused while its text and the build are the same.
+   */
+  buildId?: string;
   owner: string;
   /** Seconds between SIGTERM and SIGKILL for a cancelled step (default 10). */
   graceSeconds?: number;
@@ -49,29 +55,36 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   // engine's client on this thread).
   const gitRound = inspectRepo(repoDir, opts.ref ?? "HEAD", { readFile: "slipway.yml" });
   const ping = opts.engine.ping();
-  // Orphans of runs killed earlier (kill -9, power loss) are reaped before anything new
-  // starts, once the engine has answered: the ping goes out before the engine's client is
-  // made, which happens while the daemon answers (DockerEngine.ping), and listing at once
-  // would make it before the ping is sent. gc never looks at a live run's resources, and
-  // this run has none yet.
-  const reaping = ping
-    .then(() => collectGarbage(opts.engine))
-    .then((reaped) => {
-      if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
-    });
+  // Orphans of runs killed earlier (kill -9, power loss) are reaped while this run starts,
+  // once the engine has answered: the ping goes out before the engine's client is made, which
+  // happens while the daemon answers (DockerEngine.ping), and listing at once would make it
+  // before the ping is sent. gc never touches a live run's resources, and this run's carry its
+  // own live owner. Reaping is not the run's work: its failure is told, and the run goes on.
+  const reaping = ping.then(() =>
+    collectGarbage(opts.engine).then(
+      (reaped) => {
+        if (reaped.removed.length > 0) opts.log(`gc: removed ${reaped.removed.length} resource(s) of dead runs`);
+      },
+      (err: unknown) => opts.log(`gc: reaping dead runs' resources failed: ${describeError(err)}`),
+    ),
+  );
   // The executor's module graph (builders, stage handlers) loads while git answers.
   const executor = import("./pipeline-executor.js");
   // The run number is taken once git knows the repository and the engine answers (a run refused
   // before that takes none).
   const numbering = Promise.all([gitRound, ping]).then(() => nextRunNumber(opts.dataDir, repoDir));
   // The pipeline parser's yaml library (a few ms of CPU) is made ready while git and the
-  // engine answer.
-  preloadYaml();
+  // engine answer, unless an unchanged file's parse is likely to be at hand.
+  if (opts.buildId === undefined) preloadYaml();
   // Parsed as soon as git has read it, while the engine answers (a pipeline file that is not
   // a regular file in the commit is read from the checkout below).
-  const parsing = gitRound.then(({ tree, found }) =>
-    found.file === undefined ? undefined : parsePipeline(found.file, join(relative(tree.top, repoDir), "slipway.yml")),
-  );
+  const parsing = gitRound.then(({ tree, found }) => {
+    if (found.file === undefined) return undefined;
+    const file = join(relative(tree.top, repoDir), "slipway.yml");
+    if (opts.buildId === undefined) return parsePipeline(found.file, file);
+    const dir = repoStateDir(opts.dataDir, repoDir);
+    return parsePipelineCached({ dir, buildId: opts.buildId, file, text: found.file });
+  });
   // Awaited next (the executor and the reaping: below; a run refused before that never needs them).
   for (const started of [gitRound, parsing, numbering, ping, executor, reaping]) started.catch(() => {});
   // Awaited in the order failures are reported: an engine that is down, then git's answers.
@@ -99,7 +112,6 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   };
   try {
     opts.log(`run ${runId}: ${resolved.ref} @ ${resolved.sha.slice(0, 12)}`);
-    await reaping;
     // Anything but a regular file (a symbolic link, none at all) is read from the checkout.
     const parsed =
       committed !== undefined

@@ -35,7 +35,7 @@ const WAIT_MS = 10_000;
  * `slipway run`. Only the wait for a live holder is asynchronous.
  */
 export async function nextRunNumber(dataDir: string, repoKey: string): Promise<number> {
-  const dir = join(dataDir, "repos", createHash("sha1").update(repoKey).digest("hex").slice(0, 16));
+  const dir = repoStateDir(dataDir, repoKey);
   mkdirSync(dir, { recursive: true });
   const lock = join(dir, "run-number.lock");
   await acquire(lock);
@@ -51,6 +51,11 @@ export async function nextRunNumber(dataDir: string, repoKey: string): Promise<n
       unlinkSync(lock);
     } catch {}
   }
+}
+
+/** The directory of a repository's local state (its run counter, its pipeline's last parse). */
+export function repoStateDir(dataDir: string, repoKey: string): string {
+  return join(dataDir, "repos", createHash("sha1").update(repoKey).digest("hex").slice(0, 16));
 }
 
 function readCounter(file: string): number {
