@@ -35,20 +35,23 @@ function git(cwd: string, args: string[], env?: Record<string, string>): Promise
   });
 }
 
+/** Runs `file` with `lines` on its stdin, one a line; its raw stdout (at most 1 MiB). */
+function withLinesOnStdin(cwd: string, file: string, args: string[], lines: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, { cwd, encoding: "buffer", maxBuffer: 1 << 20 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
+    // A child gone before reading its stdin (no git binary, git outside a repository) fails
+    // the write with EPIPE: its exit is what the callback reports, and the stream's error must
+    // not end the process.
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(lines.map((line) => `${line}\n`).join(""));
+  });
+}
+
 /** `git cat-file --batch` with `queries` on stdin, one a line; its raw answers. */
 function catFileBatch(cwd: string, queries: string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      "git",
-      ["cat-file", "--batch"],
-      { cwd, encoding: "buffer", maxBuffer: 1 << 20 },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
-    );
-    // A child gone before reading its stdin (no git binary) fails the write with EPIPE: its
-    // exit is what the callback reports, and the stream's error must not end the process.
-    child.stdin?.on("error", () => {});
-    child.stdin?.end(queries.map((q) => `${q}\n`).join(""));
-  });
+  return withLinesOnStdin(cwd, "git", ["cat-file", "--batch"], queries);
 }
 
 interface BatchAnswer {
@@ -175,17 +178,8 @@ export async function inspectRepo(
   } catch {
     return oneByOne();
   }
-  const out = await new Promise<Buffer | undefined>((resolve) => {
-    const child = execFile(
-      "/bin/sh",
-      ["-c", `git ${REV_PARSE_TREE.join(" ")} && exec git cat-file --batch`],
-      { cwd: repoDir, encoding: "buffer", maxBuffer: 1 << 20 },
-      (err, stdout) => resolve(err ? undefined : stdout),
-    );
-    // rev-parse failing ends the shell before cat-file reads its stdin (EPIPE): see catFileBatch.
-    child.stdin?.on("error", () => {});
-    child.stdin?.end(lookup.queries.map((q) => `${q}\n`).join(""));
-  });
+  const script = `git ${REV_PARSE_TREE.join(" ")} && exec git cat-file --batch`;
+  const out = await withLinesOnStdin(repoDir, "/bin/sh", ["-c", script], lookup.queries).catch(() => undefined);
   if (out === undefined) return oneByOne();
   // rev-parse's two lines come first: the top directory, then HEAD's full name (`HEAD` when
   // it is detached).
